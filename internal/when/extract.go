@@ -23,6 +23,10 @@ type scanner struct {
 	buf2  []byte
 	v     *vocabulary
 	items []item
+	// The table entries for the last word looked up: each word is tried as a
+	// month, a weekday and a relative day, and one map lookup serves all three.
+	lookedUp int
+	phrases  []phrase
 }
 
 var scannerPool = sync.Pool{New: func() any { return new(scanner) }}
@@ -44,6 +48,7 @@ func scan(lang, text string, sc *scanner) []item {
 	sc.all = lang == "" || !sc.v.langs[lang]
 	sc.toks = tokenize(text, sc.toks[:0])
 	sc.items = sc.items[:0]
+	sc.lookedUp = -1
 	for i := 0; i < len(sc.toks); {
 		if d, end, ok := sc.dateAt(i); ok {
 			sc.items = append(sc.items, item{kind: 'd', date: d, start: sc.toks[i].start, end: sc.toks[end-1].end})
@@ -120,9 +125,11 @@ func (sc *scanner) wordIs(i int, words ...string) bool {
 // token i. Phrases of different value and equal length (possible only when
 // all languages are tried) cancel out.
 func (sc *scanner) phraseAt(i int, kind byte) (value, end int, ok bool) {
-	t := sc.toks[i]
-	sc.buf = fold(sc.buf[:0], t.text(sc.s))
-	ps := sc.v.first[string(sc.buf)]
+	if sc.lookedUp != i {
+		sc.buf = fold(sc.buf[:0], sc.toks[i].text(sc.s))
+		sc.phrases, sc.lookedUp = sc.v.first[string(sc.buf)], i
+	}
+	ps := sc.phrases
 	if len(ps) == 0 {
 		return 0, 0, false
 	}

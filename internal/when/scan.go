@@ -46,9 +46,43 @@ func digitValue(r rune) int {
 	return -1
 }
 
+// isCharScript reports whether r belongs to a script written without spaces
+// between words. Plain range checks: this runs for every letter scanned.
 func isCharScript(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul,
-		unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
+	switch {
+	case r < 0x0E00:
+		return false
+	case r <= 0x0EFF, // Thai, Lao
+		0x1000 <= r && r <= 0x109F,   // Myanmar
+		0x1100 <= r && r <= 0x11FF,   // Hangul Jamo
+		0x1780 <= r && r <= 0x17FF,   // Khmer
+		0x2E80 <= r && r <= 0x9FFF,   // CJK radicals, kana, Hangul compatibility, Han
+		0xAC00 <= r && r <= 0xD7AF,   // Hangul syllables
+		0xF900 <= r && r <= 0xFAFF,   // CJK compatibility ideographs
+		0xFF66 <= r && r <= 0xFF9F,   // half-width katakana
+		0x20000 <= r && r <= 0x3FFFF: // Han extensions
+		return true
+	}
+	return false
+}
+
+// isWordRune reports whether r (not ASCII) continues a word: a letter or a
+// combining mark. The ranges up front cover most news text without the
+// table search unicode.IsLetter needs.
+func isWordRune(r rune) bool {
+	switch {
+	case 0xC0 <= r && r <= 0x24F:
+		return r != 0xD7 && r != 0xF7
+	case 0x400 <= r && r <= 0x52F: // Cyrillic
+		return r < 0x482 || r > 0x489
+	case 0x900 <= r && r <= 0x963: // Devanagari before the dandas and digits
+		return true
+	case 0x621 <= r && r <= 0x65F: // Arabic letters and harakat
+		return true
+	case 0x1E00 <= r && r <= 0x1EFF: // Latin Extended Additional (Vietnamese)
+		return true
+	}
+	return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
 
 func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
@@ -87,7 +121,7 @@ func tokenize(s string, dst []token) []token {
 			t.end = i
 			dst = append(dst, t)
 			space = false
-		case r < utf8.RuneSelf && ('a' <= r|0x20 && r|0x20 <= 'z') || r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+		case r < utf8.RuneSelf && ('a' <= r|0x20 && r|0x20 <= 'z') || r >= utf8.RuneSelf && (isCharScript(r) || isWordRune(r)):
 			t := token{start: i, kind: tWord, space: space}
 			if r >= utf8.RuneSelf && isCharScript(r) {
 				i += n
@@ -100,6 +134,7 @@ func tokenize(s string, dst []token) []token {
 					i += n
 				}
 			} else {
+				i += n // the first rune always belongs to the word, even an apostrophe-like ʼ
 				for i < len(s) {
 					r, n := rune(s[i]), 1
 					if r >= utf8.RuneSelf {
@@ -123,7 +158,7 @@ func tokenize(s string, dst []token) []token {
 						}
 						break
 					}
-					if !(unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)) || isCharScript(r) {
+					if !isWordRune(r) || isCharScript(r) {
 						break
 					}
 					i += n

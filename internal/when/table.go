@@ -94,7 +94,9 @@ func fold(dst []byte, s string) []byte {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		i += n
-		r = unicode.ToLower(r)
+		if hasCase(r) {
+			r = unicode.ToLower(r)
+		}
 		switch {
 		case r == '’' || r == 'ʼ' || r == '‘':
 			r = '\''
@@ -110,4 +112,11 @@ func fold(dst []byte, s string) []byte {
 		dst = utf8.AppendRune(dst, r)
 	}
 	return dst
+}
+
+// hasCase reports whether r may have a lower-case form; it spares the case
+// tables for the caseless scripts (Arabic, Indic, CJK, Thai …).
+func hasCase(r rune) bool {
+	return r < 0x590 || 0x10A0 <= r && r <= 0x10FF || 0x1E00 <= r && r <= 0x1FFF ||
+		0x2C00 <= r && r <= 0x2DFF || 0xA640 <= r && r <= 0xA7FF || 0xFF21 <= r && r <= 0xFF3A || r >= 0x10400
 }
