@@ -12,6 +12,7 @@ import (
 type suffixRule struct {
 	suffix string
 	strong bool
+	runes  int // rune count of suffix
 }
 
 // suffixRules lists, per language, the case and article endings that attach
@@ -59,18 +60,18 @@ var rawSuffixes = map[string]struct{ strong, weak string }{
 // script: the article and the conjunction/prepositions before it are strong,
 // a lone و/ب/ل/ف is weak because many names start with those letters (بوتين).
 var arabicPrefixes = []suffixRule{
-	{"وبال", true}, {"وال", true}, {"بال", true}, {"فال", true}, {"كال", true}, {"لل", true}, {"ال", true},
-	{"و", false}, {"ب", false}, {"ل", false}, {"ف", false},
+	{"وبال", true, 4}, {"وال", true, 3}, {"بال", true, 3}, {"فال", true, 3}, {"كال", true, 3}, {"لل", true, 2}, {"ال", true, 2},
+	{"و", false, 1}, {"ب", false, 1}, {"ل", false, 1}, {"ف", false, 1},
 }
 
 func init() {
 	for lang, r := range rawSuffixes {
 		var rules []suffixRule
 		for _, s := range strings.Fields(r.strong) {
-			rules = append(rules, suffixRule{s, true})
+			rules = append(rules, suffixRule{s, true, utf8.RuneCountInString(s)})
 		}
 		for _, s := range strings.Fields(r.weak) {
-			rules = append(rules, suffixRule{s, false})
+			rules = append(rules, suffixRule{s, false, utf8.RuneCountInString(s)})
 		}
 		// Longest first, so Romanian -ului wins over -ul.
 		for i := 1; i < len(rules); i++ {
@@ -93,18 +94,24 @@ const minStem = 3
 // Apostrophe suffixes (Turkish "trump'ın", English "trump's") are always
 // stripped. The result always contains w and never an empty string.
 func Lemmas(lang, w string) []string {
+	rules := suffixRules[lang]
+	apos := apostrophe(w)
+	isArabic := lang == "ar" || lang == "fa" || lang == "ur" || lang == "ps" || lang == "ckb"
+	if apos < 0 && len(rules) == 0 && !isArabic {
+		return []string{w} // the common case: nothing to strip
+	}
 	out := make([]string, 0, 3)
 	// Turkish/Azerbaijani case endings and English/German possessives follow an
 	// apostrophe; elided prefixes were already split by Words.
-	if i := strings.IndexAny(w, "'’"); i > 0 {
-		_, size := utf8.DecodeRuneInString(w[i:])
-		if rest := w[i+size:]; utf8.RuneCountInString(rest) <= 5 {
-			out = append(out, w[:i])
+	if apos > 0 {
+		_, size := utf8.DecodeRuneInString(w[apos:])
+		if rest := w[apos+size:]; utf8.RuneCountInString(rest) <= 5 {
+			out = append(out, w[:apos])
 		}
 	}
 	var weak []string
-	switch lang {
-	case "ar", "fa", "ur", "ps", "ckb":
+	switch {
+	case isArabic:
 		for _, p := range arabicPrefixes {
 			if stem, ok := strings.CutPrefix(w, p.suffix); ok && utf8.RuneCountInString(stem) >= minStem {
 				if p.strong {
@@ -120,9 +127,9 @@ func Lemmas(lang, w string) []string {
 		if lang == "ko" {
 			min = 2 // Hangul syllables carry two or three sounds each
 		}
-		for _, r := range suffixRules[lang] {
+		for _, r := range rules {
 			stem, ok := strings.CutSuffix(w, r.suffix)
-			if !ok || n-utf8.RuneCountInString(r.suffix) < min {
+			if !ok || n-r.runes < min {
 				continue
 			}
 			if r.strong {
@@ -137,6 +144,16 @@ func Lemmas(lang, w string) []string {
 		out = appendUniq(out, s)
 	}
 	return out
+}
+
+// apostrophe returns the byte index of the first ' or ’ in w, or -1.
+func apostrophe(w string) int {
+	for i := 0; i < len(w); i++ {
+		if w[i] == '\'' || (w[i] == 0xE2 && strings.HasPrefix(w[i:], "’")) {
+			return i
+		}
+	}
+	return -1
 }
 
 func appendUniq(list []string, s string) []string {

@@ -115,6 +115,25 @@ func ScriptOf(r rune) Script {
 		}
 		return ScriptOther
 	}
+	// Fast paths for the blocks that make up nearly all news text.
+	switch {
+	case r >= 0xC0 && r <= 0x24F && r != 0xD7 && r != 0xF7:
+		return ScriptLatin
+	case r >= 0x400 && r <= 0x4FF:
+		return ScriptCyrillic
+	case r >= 0x900 && r <= 0x963, r >= 0x970 && r <= 0x97F:
+		return ScriptDevanagari
+	case r >= 0xAC00 && r <= 0xD7A3:
+		return ScriptHangul
+	case r >= 0x4E00 && r <= 0x9FFF:
+		return ScriptHan
+	case r >= 0x3041 && r <= 0x3096:
+		return ScriptHiragana
+	case r >= 0x30A1 && r <= 0x30FA:
+		return ScriptKatakana
+	case r >= 0x1E00 && r <= 0x1EFF:
+		return ScriptLatin
+	}
 	if unicode.IsDigit(r) {
 		return ScriptNumeric
 	}

@@ -20,7 +20,7 @@ var stopwordsSQ string
 
 var (
 	stopOnce sync.Once
-	stopSets map[string]map[string]struct{}
+	stopSets map[string]StopwordSet
 )
 
 // loadStopwords parses the embedded lists once, on first use: about 200 KB of
@@ -36,7 +36,7 @@ func loadStopwords() {
 			raw["sq"] = append(raw["sq"], l)
 		}
 	}
-	stopSets = make(map[string]map[string]struct{}, len(raw))
+	stopSets = make(map[string]StopwordSet, len(raw))
 	for lang, list := range raw {
 		set := make(map[string]struct{}, len(list))
 		for _, w := range list {
@@ -61,6 +61,23 @@ func IsStopword(lang, lowerWord string) bool {
 }
 
 var romanianLetters = strings.NewReplacer("ș", "ş", "ş", "ș", "ț", "ţ", "ţ", "ț")
+
+// StopwordSet is the stopword list of one language; the zero value is empty.
+// Fetch it once with Stopwords when testing many words.
+type StopwordSet map[string]struct{}
+
+// Has reports whether lowerWord (lower-cased, NFC) is in the set.
+func (s StopwordSet) Has(lowerWord string) bool {
+	_, ok := s[lowerWord]
+	return ok
+}
+
+// Stopwords returns the stopword set of language lang (empty if none).
+// The set is shared: do not modify it.
+func Stopwords(lang string) StopwordSet {
+	stopOnce.Do(loadStopwords)
+	return stopSets[lang]
+}
 
 // HasStopwords reports whether a stopword list exists for lang.
 func HasStopwords(lang string) bool {

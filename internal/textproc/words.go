@@ -55,8 +55,20 @@ func Normalize(s string) string {
 //   - Elided articles and prepositions ("l'Iran", "dell'Ucraina", "d'Israël")
 //     are split off, so the word is "Iran" and its capital counts.
 func Words(text string) []Word {
-	text = Normalize(text)
-	out := make([]Word, 0, len(text)/6+1)
+	return WordsNormalized(Normalize(text))
+}
+
+// WordsNormalized is Words for text that is already the result of Normalize,
+// for callers that keep the normalised text and want to skip a second pass.
+func WordsNormalized(text string) []Word {
+	return AppendWords(make([]Word, 0, len(text)/6+1), text)
+}
+
+// AppendWords appends the words of text, which must already be the result of
+// Normalize, to dst and returns the extended slice; hot loops reuse dst to
+// avoid an allocation per article.
+func AppendWords(dst []Word, text string) []Word {
+	out := dst
 	sentStart := true
 	// run accumulates a spaceless-script run: [runStart, runEnd) with runScript.
 	runStart, runEnd := -1, -1
@@ -77,10 +89,7 @@ func Words(text string) []Word {
 		sc, first := tokenScript(tok)
 		if sc == ScriptOther {
 			flush()
-			if endsSentence(tok) && !(prevAbbrev && strings.HasPrefix(tok, ".")) {
-				sentStart = true
-			}
-			if strings.ContainsRune(tok, '\n') {
+			if tok != " " && (endsSentence(tok) && !(prevAbbrev && strings.HasPrefix(tok, ".")) || strings.IndexByte(tok, '\n') >= 0) {
 				sentStart = true
 			}
 			prevAbbrev = false
@@ -98,7 +107,9 @@ func Words(text string) []Word {
 			continue
 		}
 		flush()
-		if i := elision(tok); i > 0 {
+		if sc != ScriptLatin || len(tok) < 3 {
+			// no elision outside Latin script
+		} else if i := elision(tok); i > 0 {
 			tok = tok[i:]
 			start += i
 			first, _ = utf8.DecodeRuneInString(tok)
@@ -120,6 +131,16 @@ func Words(text string) []Word {
 // tokenScript returns the script of the first letter or digit of tok and that
 // rune, or ScriptOther if tok has none (space, punctuation, symbols).
 func tokenScript(tok string) (Script, rune) {
+	if c := tok[0]; c < utf8.RuneSelf {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+			return ScriptLatin, rune(c)
+		case '0' <= c && c <= '9':
+			return ScriptNumeric, rune(c)
+		case c == ' ' && len(tok) == 1:
+			return ScriptOther, 0
+		}
+	}
 	for _, r := range tok {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return ScriptOf(r), r
@@ -150,10 +171,11 @@ func isAbbrev(tok string) bool {
 	if strings.Contains(tok, ".") {
 		return true
 	}
-	n := utf8.RuneCountInString(tok)
-	if n == 1 {
-		r, _ := utf8.DecodeRuneInString(tok)
+	if r, size := utf8.DecodeRuneInString(tok); size == len(tok) {
 		return unicode.IsUpper(r)
+	}
+	if len(tok) > 5 {
+		return false
 	}
 	switch tok {
 	case "Dr", "Mr", "Mrs", "Ms", "St", "Prof", "Gen", "Sen", "Rep", "Jr", "Sr", "Nr", "Hr", "Fr", "Mme", "Mlle", "Sgt", "Col", "Lt", "Gov", "Pres", "Sh", "Smt":
@@ -165,8 +187,14 @@ func isAbbrev(tok string) bool {
 // elision returns the byte length of an elided prefix such as "l'" or
 // "dell’" when tok starts with one and continues with a letter, else 0.
 func elision(tok string) int {
-	i := strings.IndexAny(tok, "'’")
-	if i <= 0 || i > 5 {
+	i := -1
+	for k := 0; k < len(tok) && k <= 5; k++ {
+		if tok[k] == '\'' || (tok[k] == 0xE2 && strings.HasPrefix(tok[k:], "’")) {
+			i = k
+			break
+		}
+	}
+	if i <= 0 {
 		return 0
 	}
 	_, size := utf8.DecodeRuneInString(tok[i:])
