@@ -188,8 +188,20 @@ func keysOf(m map[string]Mention) []string {
 func TestDevSet(t *testing.T) {
 	arts := readDev(t)
 	keysByArticle := make([]map[string]bool, len(arts))
+	// surfaces per phonetic key of single-word, non-canonical mentions in cased
+	// scripts: how often do different names collide?
+	bucket := map[string]map[string]bool{}
 	for i, a := range arts {
 		ms := Extract(a.Lang, a.Title, a.Text)
+		for _, m := range ms {
+			if strings.Contains(m.Key, ":") || strings.Contains(m.Key, " ") || !isASCIIKey(m.Key) {
+				continue
+			}
+			if bucket[m.Key] == nil {
+				bucket[m.Key] = map[string]bool{}
+			}
+			bucket[m.Key][textproc.Latin(textproc.Lemmas(a.Lang, textproc.Lower(m.Surface))[0])] = true
+		}
 		if len(ms) == 0 {
 			t.Errorf("%s (%s): no mentions", a.ID, a.Lang)
 		}
@@ -233,6 +245,18 @@ func TestDevSet(t *testing.T) {
 			}
 		}
 	}
+	names, shared, big := 0, 0, ""
+	for k, b := range bucket {
+		names += len(b)
+		if len(b) > 1 {
+			shared += len(b)
+		}
+		if big == "" || len(b) > len(bucket[big]) {
+			big = k
+		}
+	}
+	t.Logf("name keys: %d distinct transliterated mention lemmas under %d keys; %d (%.0f%%) share their key with another; largest bucket %q has %d",
+		names, len(bucket), shared, 100*float64(shared)/float64(names), big, len(bucket[big]))
 	t.Logf("cross-language pairs: same event %d, sharing a key %d (%.0f%%); different events %d, sharing %d (%.0f%%)",
 		same, sharing, 100*float64(sharing)/float64(same), diff, diffSharing, 100*float64(diffSharing)/float64(diff))
 	if float64(sharing)/float64(same) < 0.6 {

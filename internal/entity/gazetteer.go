@@ -87,14 +87,15 @@ func buildTable() *table {
 			e.key = textproc.NameKey(f[2])
 		}
 		for name := range strings.SplitSeq(f[3], "|") {
-			t.add("", textproc.Lower(textproc.Normalize(name)), e, true)
+			t.add("*", textproc.Lower(textproc.Normalize(name)), e, true)
 		}
 	}
 	return t
 }
 
-// add indexes one name. Countries win over cities of the same name
-// (Luxembourg, Singapore) and aliases over both.
+// add indexes one name of language lang ("*" for aliases, whose language is
+// not recorded). Countries win over cities of the same name (Luxembourg,
+// Singapore) and aliases over both.
 func (t *table) add(lang, name string, e entry, override bool) {
 	n := utf8.RuneCountInString(name)
 	first, _ := utf8.DecodeRuneInString(name)
@@ -124,7 +125,7 @@ func (t *table) add(lang, name string, e entry, override bool) {
 	}
 	if !strings.Contains(name, " ") && sc.Cased() && lang != "" && lang != "en" {
 		if s := gazStem(name); utf8.RuneCountInString(s) >= 4 {
-			if _, ok := t.stems[s]; !ok {
+			if _, ok := t.stems[s]; !ok || override {
 				t.stems[s] = e
 			}
 		}

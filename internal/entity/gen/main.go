@@ -38,11 +38,23 @@ func main() {
 
 	// names[canonical][lang] = set of names
 	names := map[string]map[string]map[string]bool{}
-	add := func(canon, lang, name string) {
+	var add func(canon, lang, name string)
+	add = func(canon, lang, name string) {
 		name = strings.TrimSpace(norm.NFC.String(strings.ToLower(name)))
-		// Parenthesised qualifiers ("Congo (DRC)") and very short names only
-		// produce false hits in running text.
-		if name == "" || strings.ContainsAny(name, "()|\t") || len([]rune(name)) < 2 {
+		// "Myanmar (Burma)", "ミャンマー (ビルマ)": both the name and the
+		// qualifier are names in use; qualifiers that are abbreviations
+		// ("Congo (DRC)") are not.
+		for _, open := range []string{" (", "（", "("} {
+			if i := strings.Index(name, open); i > 0 {
+				q := strings.TrimRight(name[i+len(open):], ")） ")
+				add(canon, lang, name[:i])
+				if len([]rune(q)) > 3 && !strings.ContainsAny(q, "()（）") {
+					add(canon, lang, q)
+				}
+				return
+			}
+		}
+		if name == "" || strings.ContainsAny(name, "()（）|\t") || len([]rune(name)) < 2 {
 			return
 		}
 		if names[canon] == nil {
@@ -58,7 +70,8 @@ func main() {
 	for a := 'A'; a <= 'Z'; a++ {
 		for b := 'A'; b <= 'Z'; b++ {
 			r, err := language.ParseRegion(string([]rune{a, b}))
-			if err != nil || !r.IsCountry() || r.String() != string([]rune{a, b}) {
+			// Deprecated codes (BU for Burma) would take names from their successor.
+			if err != nil || !r.IsCountry() || r.String() != string([]rune{a, b}) || r.Canonicalize() != r {
 				continue
 			}
 			regions = append(regions, r)
