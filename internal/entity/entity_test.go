@@ -301,3 +301,36 @@ func BenchmarkExtract(b *testing.B) {
 		Extract(a.Lang, a.Title, a.Text)
 	}
 }
+
+// TestCountryForms checks that inflected and foreign forms of one country
+// resolve to the same canonical id.
+func TestCountryForms(t *testing.T) {
+	for _, tc := range []struct{ lang, text, want string }{
+		{"sq", "Presidenti i Rusisë foli sot.", "country:RU"},
+		{"sq", "Lufta në Ukrainë vazhdon, tha ai për Rusinë.", "country:UA"},
+		{"ro", "Negocierile dintre Rusia și Ucraina continuă.", "country:RU"},
+		{"ro", "Președintele Ucrainei a vorbit.", "country:UA"},
+		{"hi", "रूस के राष्ट्रपति ने कहा।", "country:RU"},
+		{"vi", "Ngoại trưởng Nga nói hôm qua.", "country:RU"},
+		{"ru", "Президент России заявил сегодня.", "country:RU"},
+		{"uk", "Президент України заявив.", "country:UA"},
+		{"de", "Die Regierung in Ungarn sagte.", "country:HU"},
+		{"ar", "قال الرئيس إن روسيا مستعدة.", "country:RU"},
+		{"zh", "俄罗斯总统今天表示。", "country:RU"},
+		{"ja", "ロシアの大統領は述べた。", "country:RU"},
+		{"th", "เครื่องบินของแอร์อินเดียตก", "country:IN"},
+		{"en", "Fighting continued in Myanmar on Friday.", "country:MM"},
+		{"ja", "ミャンマーで地震が発生した。", "country:MM"},
+	} {
+		got := byKey(Extract(tc.lang, "", tc.text))
+		if m, ok := got[tc.want]; !ok || m.Kind != KindPlace {
+			t.Errorf("%s %q: %s missing; got %v", tc.lang, tc.text, tc.want, keysOf(got))
+		}
+	}
+}
+
+func BenchmarkTableBuild(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		buildTable()
+	}
+}
