@@ -1,0 +1,405 @@
+// Command storyline turns news articles in any language into events,
+// stories and timelines. See README.md for the commands.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"storyline/internal/article"
+	"storyline/internal/cluster"
+	"storyline/internal/eval"
+	"storyline/internal/lang"
+	"storyline/internal/pipeline"
+	"storyline/internal/progress"
+	"storyline/internal/render"
+	"storyline/internal/store"
+)
+
+const usage = `storyline turns news articles in any language into events, stories and timelines.
+
+Usage:
+  storyline ingest [--db DSN] INPUT...        files, directories, .jsonl, - (stdin)
+  storyline export [--db DSN] [--format jsonl|csv]
+  storyline events [--db DSN] [--story ID] [--lang xx] [--since D] [--until D] [--json]
+  storyline stories [--db DSN] [--json]
+  storyline show [--db DSN] [--json] EVENT_ID
+  storyline timeline [--db DSN] [--json] STORY_ID
+  storyline eval [--json] GOLD.jsonl
+  storyline tune GOLD.jsonl                   search clustering weights on labelled data
+
+The store is --db or $STORYLINE_DB: a file path is SQLite (default ./storyline.db),
+postgres://… is PostgreSQL.
+`
+
+// exitError carries an exit status: 1 for failed work, 2 for usage errors.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{2, fmt.Errorf(format, args...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		code := 1
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		if err.Error() != "" {
+			fmt.Fprintln(os.Stderr, "storyline: "+err.Error())
+		}
+		os.Exit(code)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return &exitError{2, errors.New("")}
+		}
+		return nil
+	}
+	cmd, args := args[0], args[1:]
+	switch cmd {
+	case "ingest":
+		return cmdIngest(ctx, args, stdin, stderr)
+	case "export":
+		return cmdExport(ctx, args, stdout)
+	case "events":
+		return cmdEvents(ctx, args, stdout)
+	case "stories":
+		return cmdStories(ctx, args, stdout)
+	case "show":
+		return cmdShow(ctx, args, stdout)
+	case "timeline":
+		return cmdTimeline(ctx, args, stdout)
+	case "eval":
+		return cmdEval(ctx, args, stdout)
+	case "tune":
+		return cmdTune(ctx, args, stdout, stderr)
+	}
+	return usageErr("unknown command %q (run 'storyline help')", cmd)
+}
+
+// flags returns a flag set for a command with the common --db flag.
+func flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	def := os.Getenv("STORYLINE_DB")
+	if def == "" {
+		def = store.DefaultDSN
+	}
+	db := fs.String("db", def, "store: SQLite file path or postgres:// URL")
+	return fs, db
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	// Accept flags after positional arguments too ("show ID --json").
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usageErr("%s: %v", fs.Name(), err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
+}
+
+func open(ctx context.Context, dsn string) (store.Store, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Writer) error {
+	fs, db := flags("ingest")
+	batch := fs.Int("batch", pipeline.DefaultBatchSize, "articles per transaction")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageErr("ingest: name at least one input (file, directory, .jsonl or -)")
+	}
+	if *batch < 1 {
+		return usageErr("ingest: --batch must be at least 1")
+	}
+	st, err := open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	lang.Warm()
+	p, err := pipeline.Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		return err
+	}
+	meter := progress.New(stderr, "ingest", 0)
+	var total pipeline.Result
+	var pending []article.Article
+	rejected := 0
+	reject := func(e *article.InputError) {
+		rejected++
+		meter.Done(total.Added+total.Unchanged, "")
+		fmt.Fprintln(stderr, "storyline: "+e.Error())
+	}
+	status := func() string {
+		return fmt.Sprintf("%d new, %d unchanged, %d rejected, %d new events", total.Added, total.Unchanged, rejected, total.NewEvents)
+	}
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		r, err := p.Ingest(ctx, pending, reject)
+		pending = pending[:0]
+		if err != nil {
+			return err
+		}
+		total.Added += r.Added
+		total.Unchanged += r.Unchanged
+		total.NewEvents += r.NewEvents
+		meter.Update(total.Added+total.Unchanged, status())
+		return nil
+	}
+	err = article.Read(fs.Args(), stdin, article.Handler{
+		OnArticle: func(a article.Article) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			pending = append(pending, a)
+			if len(pending) >= *batch {
+				return flush()
+			}
+			return nil
+		},
+		OnError: reject,
+	})
+	if err == nil {
+		err = flush()
+	}
+	meter.Done(total.Added+total.Unchanged, status())
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return errors.New("ingest interrupted; every batch committed before the interrupt is stored")
+		}
+		return err
+	}
+	if rejected > 0 {
+		return &exitError{1, fmt.Errorf("%d record(s) rejected; everything else is stored", rejected)}
+	}
+	return nil
+}
+
+func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := flags("export")
+	format := fs.String("format", "jsonl", "jsonl or csv")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *format != "jsonl" && *format != "csv" {
+		return usageErr("export: --format must be jsonl or csv, not %q", *format)
+	}
+	st, err := open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return render.Export(ctx, st, stdout, *format)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func cmdEvents(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := flags("events")
+	var f store.EventFilter
+	fs.StringVar(&f.StoryID, "story", "", "only events of this story")
+	fs.StringVar(&f.Lang, "lang", "", "only events with articles in this language")
+	fs.StringVar(&f.Since, "since", "", "only events on or after YYYY-MM-DD")
+	fs.StringVar(&f.Until, "until", "", "only events on or before YYYY-MM-DD")
+	asJSON := fs.Bool("json", false, "JSON output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, d := range []string{f.Since, f.Until} {
+		if d != "" {
+			if _, err := article.ParseDate(d); err != nil {
+				return usageErr("events: bad date %q: want YYYY-MM-DD", d)
+			}
+		}
+	}
+	st, err := open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	evs, err := st.Events(ctx, f)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, nonNil(evs))
+	}
+	render.Events(stdout, evs)
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func cmdStories(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := flags("stories")
+	asJSON := fs.Bool("json", false, "JSON output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sts, err := st.Stories(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, nonNil(sts))
+	}
+	render.Stories(stdout, sts)
+	return nil
+}
+
+func notFound(kind, id string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no %s %q in the store", kind, id)
+	}
+	return err
+}
+
+func cmdShow(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := flags("show")
+	asJSON := fs.Bool("json", false, "JSON output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("show: name one event id")
+	}
+	st, err := open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	d, err := render.LoadEvent(ctx, st, fs.Arg(0))
+	if err != nil {
+		return notFound("event", fs.Arg(0), err)
+	}
+	if *asJSON {
+		return writeJSON(stdout, d)
+	}
+	render.Show(stdout, d)
+	return nil
+}
+
+func cmdTimeline(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := flags("timeline")
+	asJSON := fs.Bool("json", false, "JSON output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("timeline: name one story id")
+	}
+	st, err := open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	t, err := render.LoadTimeline(ctx, st, fs.Arg(0))
+	if err != nil {
+		return notFound("story", fs.Arg(0), err)
+	}
+	if *asJSON {
+		return writeJSON(stdout, t)
+	}
+	render.TimelineText(stdout, t)
+	return nil
+}
+
+func cmdEval(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	asJSON := fs.Bool("json", false, "JSON output")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("eval: name one labelled JSON Lines file")
+	}
+	r, err := eval.Run(ctx, fs.Arg(0), cluster.DefaultWeights())
+	if err != nil {
+		return fmt.Errorf("eval %s: %w", fs.Arg(0), err)
+	}
+	if *asJSON {
+		return writeJSON(stdout, r)
+	}
+	fmt.Fprintf(stdout, "%s: %d articles, %d gold events; predicted %d events, %d stories (%.1fs)\n",
+		r.File, r.Articles, r.GoldEvents, r.Events, r.Stories, r.Seconds)
+	fmt.Fprintf(stdout, "%-22s %6s %9s %6s %6s %6s\n", "", "items", "precision", "recall", "F1", "ARI")
+	row := func(name string, s eval.Scores) {
+		fmt.Fprintf(stdout, "%-22s %6d %9.3f %6.3f %6.3f %6.3f\n", name, s.Items, s.Precision, s.Recall, s.F1, s.ARI)
+	}
+	row("events (BCubed)", r.Event)
+	row("stories (BCubed)", r.Story)
+	row("events, cross-lingual", r.EventCross)
+	row("stories, cross-lingual", r.StoryCross)
+	return nil
+}
+
+func cmdTune(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tune", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("tune: name one labelled JSON Lines file")
+	}
+	w, report, err := eval.Tune(ctx, fs.Arg(0), cluster.DefaultWeights(), func(s string) { fmt.Fprintln(stderr, s) })
+	if err != nil {
+		return fmt.Errorf("tune %s: %w", fs.Arg(0), err)
+	}
+	fmt.Fprintln(stderr, strings.TrimSpace(report))
+	return writeJSON(stdout, w)
+}

@@ -1,0 +1,546 @@
+package cluster
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Doc is one article as the clusterer sees it.
+type Doc struct {
+	ID   string
+	Lang string
+	// Date is the article's best known date (publication, or resolved from
+	// its text); zero when unknown.
+	Date time.Time
+	// Vec holds raw feature weights (term frequencies); the clusterer
+	// scales them by rarity when the batch is added.
+	Vec Vector
+	// Labels maps keys to a readable form ("n:drmb" → "Trump") for
+	// evidence.
+	Labels map[string]string
+}
+
+// Event is a group of articles reporting one happening.
+type Event struct {
+	ID      string
+	StoryID string
+	C       *Centroid
+	N       int
+	Langs   map[string]int
+	// dateSum and dateN give the mean date of members with a known date;
+	// Min and Max bound them.
+	DateSum  float64
+	DateN    int
+	Min, Max time.Time
+	Labels   map[string]string
+	// Dirty marks events changed since they were last stored.
+	Dirty bool
+	// Blocked lists articles a person moved out of this event; they are
+	// never put back by the clusterer.
+	Blocked map[string]bool
+}
+
+// Date returns the event's date: the mean date of its dated articles.
+func (e *Event) Date() time.Time {
+	if e.DateN == 0 {
+		return time.Time{}
+	}
+	return dayTime(int64(math.Round(e.DateSum / float64(e.DateN))))
+}
+
+// Story is a chain of events that continue one another.
+type Story struct {
+	ID       string
+	C        *Centroid
+	Events   []*Event
+	Min, Max time.Time
+	Dirty    bool
+}
+
+// Assignment records where an article went and why.
+type Assignment struct {
+	DocID      string
+	EventID    string
+	NewEvent   bool
+	Score      float64
+	Components map[string]float64
+	Shared     []Shared
+	// InferredDate is set for an undated article that took its event's date.
+	InferredDate time.Time
+}
+
+// StoryLink records where an event went and why.
+type StoryLink struct {
+	EventID    string
+	StoryID    string
+	NewStory   bool
+	Score      float64
+	Components map[string]float64
+	Shared     []Shared
+}
+
+// Clusterer holds the online clustering state: events, stories, document
+// frequencies and the inverted index from selective keys to events.
+type Clusterer struct {
+	W       Weights
+	Events  map[string]*Event
+	Stories map[string]*Story
+	DF      map[string]int
+	NDocs   int
+
+	postings      map[string][]*Event
+	storyPostings map[string][]*Story
+}
+
+// New returns an empty clusterer with weights w.
+func New(w Weights) *Clusterer {
+	return &Clusterer{
+		W:             w,
+		Events:        map[string]*Event{},
+		Stories:       map[string]*Story{},
+		DF:            map[string]int{},
+		postings:      map[string][]*Event{},
+		storyPostings: map[string][]*Story{},
+	}
+}
+
+// maxPostings bounds an index list: a key shared by more events than this
+// is not selective, and the oldest events drop out of its list first.
+const maxPostings = 256
+
+// centroidSize bounds the features an event keeps.
+const centroidSize = 600
+
+// Restore puts a stored event and story back into the clusterer's state and
+// index. Stories must be restored before their events.
+func (c *Clusterer) Restore(stories []*Story, events []*Event) {
+	for _, s := range stories {
+		c.Stories[s.ID] = s
+		c.indexStory(s)
+	}
+	for _, e := range events {
+		c.Events[e.ID] = e
+		c.index(e, nil)
+		if s := c.Stories[e.StoryID]; s != nil {
+			s.Events = append(s.Events, e)
+		}
+	}
+}
+
+// idf is the rarity of a key among all documents seen.
+func (c *Clusterer) idf(key string) float64 {
+	return math.Log((float64(c.NDocs) + 1) / (float64(c.DF[key]) + 0.5))
+}
+
+// selective reports whether a key may be used to find candidates: names,
+// places, dates and numbers always (unless they are everywhere), words only
+// when rare.
+func (c *Clusterer) selective(key string) bool {
+	df := c.DF[key]
+	limit := max(20, c.NDocs/10)
+	if group(Namespace(key)) == "terms" {
+		limit = max(3, c.NDocs/100)
+	}
+	return df <= limit
+}
+
+// Add clusters a batch of documents. The batch is processed in a canonical
+// order (by date, then id) so that the result does not depend on the order
+// of the input within a batch, and document frequencies are counted for the
+// whole batch first so that every document is weighed alike.
+func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
+	docs = slices.Clone(docs)
+	slices.SortFunc(docs, func(a, b *Doc) int {
+		if a.Date.IsZero() != b.Date.IsZero() {
+			if a.Date.IsZero() {
+				return 1
+			}
+			return -1
+		}
+		if n := a.Date.Compare(b.Date); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	for _, d := range docs {
+		c.NDocs++
+		for _, e := range d.Vec {
+			c.DF[e.Key]++
+		}
+	}
+	weighted := make([]Vector, len(docs))
+	for i, d := range docs {
+		weighted[i] = c.weigh(d.Vec)
+	}
+
+	var out []Assignment
+	touched := map[*Event]bool{}
+	for i, d := range docs {
+		a := c.assign(d, weighted[i])
+		out = append(out, a)
+		touched[c.Events[a.EventID]] = true
+	}
+	// Undated articles take the date of the event they joined.
+	for i, d := range docs {
+		if d.Date.IsZero() {
+			if ed := c.Events[out[i].EventID].Date(); !ed.IsZero() {
+				out[i].InferredDate = ed
+			}
+		}
+	}
+	links := c.linkStories(touched)
+	return out, links
+}
+
+// weigh scales term frequencies by rarity: w = (1 + ln tf) · idf, with
+// the namespace's weight folded in later by the similarity.
+func (c *Clusterer) weigh(v Vector) Vector {
+	out := make(Vector, 0, len(v))
+	for _, e := range v {
+		if e.Weight <= 0 {
+			continue
+		}
+		idf := c.idf(e.Key)
+		if idf <= 0 {
+			continue
+		}
+		w := (1 + math.Log(float64(e.Weight))) * idf
+		out = append(out, Entry{e.Key, float32(w)})
+	}
+	return out
+}
+
+// candidate is an event found through the index with the count of keys
+// it shares with the article.
+type candidate struct {
+	e    *Event
+	hits float64
+}
+
+func (c *Clusterer) assign(d *Doc, v Vector) Assignment {
+	vn := norms(v)
+	best := Assignment{DocID: d.ID, Score: -1}
+	var bestEvent *Event
+	for _, cand := range c.candidates(d, v) {
+		if cand.e.Blocked[d.ID] {
+			continue
+		}
+		score, comps, shared := c.score(d, v, vn, cand.e)
+		if score > best.Score || (score == best.Score && bestEvent != nil && cand.e.ID < bestEvent.ID) {
+			best = Assignment{DocID: d.ID, EventID: cand.e.ID, Score: score, Components: comps, Shared: shared}
+			bestEvent = cand.e
+		}
+	}
+	if bestEvent == nil || best.Score < c.W.threshold(d, bestEvent) {
+		bestEvent = &Event{ID: "e_" + d.ID, C: NewCentroid(), Langs: map[string]int{}, Labels: map[string]string{}}
+		c.Events[bestEvent.ID] = bestEvent
+		best = Assignment{DocID: d.ID, EventID: bestEvent.ID, NewEvent: true, Score: 1}
+	}
+	c.join(bestEvent, d, v)
+	best.Shared = c.label(best.Shared, bestEvent.Labels, 8)
+	return best
+}
+
+// join adds a document to an event and indexes the keys it brought.
+func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
+	before := len(e.C.W)
+	var fresh []string
+	for _, en := range v {
+		if _, ok := e.C.W[en.Key]; !ok {
+			fresh = append(fresh, en.Key)
+		}
+	}
+	e.C.Add(v, 1)
+	e.N++
+	e.Langs[d.Lang]++
+	if !d.Date.IsZero() {
+		day := float64(dayNumber(d.Date))
+		e.DateSum += day
+		e.DateN++
+		if e.Min.IsZero() || d.Date.Before(e.Min) {
+			e.Min = d.Date
+		}
+		if d.Date.After(e.Max) {
+			e.Max = d.Date
+		}
+	}
+	for k, l := range d.Labels {
+		if _, ok := e.Labels[k]; !ok {
+			e.Labels[k] = l
+		}
+	}
+	if len(e.C.W) > 2*centroidSize {
+		e.C.Trim(centroidSize)
+	}
+	e.Dirty = true
+	if before == 0 {
+		fresh = nil
+	}
+	c.index(e, fresh)
+}
+
+// index adds an event to the lists of the given keys, or of all its keys
+// when keys is nil.
+func (c *Clusterer) index(e *Event, keys []string) {
+	if keys == nil {
+		for k := range e.C.W {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		if group(Namespace(k)) == "terms" && !c.selective(k) {
+			continue
+		}
+		list := c.postings[k]
+		if len(list) >= maxPostings {
+			list = list[1:]
+		}
+		c.postings[k] = append(list, e)
+	}
+}
+
+// candidates returns the events sharing selective keys with the document
+// inside the time window, the most promising first.
+func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
+	hits := map[*Event]float64{}
+	for _, en := range v {
+		if !c.selective(en.Key) {
+			continue
+		}
+		for _, e := range c.postings[en.Key] {
+			if _, ok := e.C.W[en.Key]; !ok {
+				continue // trimmed since it was indexed
+			}
+			hits[e] += float64(en.Weight)
+		}
+	}
+	out := make([]candidate, 0, len(hits))
+	for e, h := range hits {
+		if !c.W.inWindow(d.Date, e.Min, e.Max, c.W.WindowDays) {
+			continue
+		}
+		out = append(out, candidate{e, h})
+	}
+	slices.SortFunc(out, func(a, b candidate) int {
+		if n := cmp.Compare(b.hits, a.hits); n != 0 {
+			return n
+		}
+		return strings.Compare(a.e.ID, b.e.ID)
+	})
+	if len(out) > c.W.MaxCandidates {
+		out = out[:c.W.MaxCandidates]
+	}
+	return out
+}
+
+// score is the similarity of a document to an event: a weighted mean of
+// per-component cosines (names, same-language words, dates, numbers),
+// over the components the document has, scaled by time decay.
+func (c *Clusterer) score(d *Doc, v Vector, vn map[string]float64, e *Event) (float64, map[string]float64, []Shared) {
+	cos, shared := cosines(v, vn, e.C)
+	sameLang := e.Langs[d.Lang] > 0 && cos["terms"] > 0
+	w := c.W.Cross
+	if sameLang {
+		w = c.W.Same
+	}
+	has := map[string]bool{}
+	for ns := range vn {
+		has[group(ns)] = true
+	}
+	var num, den float64
+	for g, wg := range w {
+		if !has[g] {
+			continue
+		}
+		num += wg * cos[g]
+		den += wg
+	}
+	if den == 0 {
+		return 0, cos, shared
+	}
+	s := num / den
+	decay := c.W.decay(d.Date, e.Min, e.Max, c.W.TauDays)
+	cos["decay"] = decay
+	return s * decay, cos, shared
+}
+
+// label gives the top shared keys their readable form.
+func (c *Clusterer) label(shared []Shared, labels map[string]string, n int) []Shared {
+	if len(shared) > n {
+		shared = shared[:n]
+	}
+	var total float64
+	for _, s := range shared {
+		total += s.Contribution
+	}
+	out := make([]Shared, len(shared))
+	for i, s := range shared {
+		s.Label = labels[s.Key]
+		if s.Label == "" {
+			s.Label = s.Key[strings.LastIndexByte(s.Key, ':')+1:]
+		}
+		if total > 0 {
+			s.Contribution = math.Round(s.Contribution/total*1000) / 1000
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// linkStories puts every event of the batch that has no story yet into the
+// best matching story or a new one, in date order, and refreshes the
+// centroids of the stories that changed.
+func (c *Clusterer) linkStories(touched map[*Event]bool) []StoryLink {
+	var fresh []*Event
+	changed := map[*Story]bool{}
+	for e := range touched {
+		if e.StoryID == "" {
+			fresh = append(fresh, e)
+		} else if s := c.Stories[e.StoryID]; s != nil {
+			changed[s] = true
+		}
+	}
+	sort.Slice(fresh, func(i, j int) bool {
+		a, b := fresh[i].Date(), fresh[j].Date()
+		if a.IsZero() != b.IsZero() {
+			return !a.IsZero()
+		}
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return fresh[i].ID < fresh[j].ID
+	})
+	var links []StoryLink
+	for _, e := range fresh {
+		l := c.linkStory(e)
+		links = append(links, l)
+		changed[c.Stories[l.StoryID]] = true
+	}
+	for s := range changed {
+		c.refreshStory(s)
+	}
+	return links
+}
+
+// storyVector is the part of an event that speaks for its story: names,
+// places and words, as a mean article vector so that big events do not
+// drown small ones.
+func storyVector(e *Event) Vector {
+	v := make(Vector, 0, len(e.C.W))
+	f := float32(1 / float64(max(e.N, 1)))
+	for k, w := range e.C.W {
+		switch group(Namespace(k)) {
+		case "names", "terms":
+			v = append(v, Entry{k, w * f})
+		}
+	}
+	return v.Sort()
+}
+
+func (c *Clusterer) linkStory(e *Event) StoryLink {
+	v := storyVector(e)
+	vn := norms(v)
+	hits := map[*Story]float64{}
+	for _, en := range v {
+		if group(Namespace(en.Key)) != "names" || !c.selective(en.Key) {
+			continue
+		}
+		for _, s := range c.storyPostings[en.Key] {
+			hits[s] += float64(en.Weight)
+		}
+	}
+	cands := make([]*Story, 0, len(hits))
+	for s := range hits {
+		if c.W.inWindow(e.Date(), s.Min, s.Max, c.W.StoryWindowDays) {
+			cands = append(cands, s)
+		}
+	}
+	slices.SortFunc(cands, func(a, b *Story) int {
+		if n := cmp.Compare(hits[b], hits[a]); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if len(cands) > c.W.MaxCandidates {
+		cands = cands[:c.W.MaxCandidates]
+	}
+	best := StoryLink{EventID: e.ID, Score: -1}
+	var bestStory *Story
+	for _, s := range cands {
+		cos, shared := cosines(v, vn, s.C)
+		score := c.W.StoryNames*cos["names"] + c.W.StoryTerms*cos["terms"]
+		if cos["terms"] == 0 {
+			score = cos["names"] * (c.W.StoryNames + c.W.StoryTerms)
+		}
+		decay := c.W.decay(e.Date(), s.Min, s.Max, c.W.StoryTauDays)
+		cos["decay"] = decay
+		score *= decay
+		if score > best.Score {
+			best = StoryLink{EventID: e.ID, StoryID: s.ID, Score: score, Components: cos, Shared: shared}
+			bestStory = s
+		}
+	}
+	if bestStory == nil || best.Score < c.W.StoryThreshold {
+		bestStory = &Story{ID: "s_" + strings.TrimPrefix(e.ID, "e_"), C: NewCentroid()}
+		c.Stories[bestStory.ID] = bestStory
+		best = StoryLink{EventID: e.ID, StoryID: bestStory.ID, NewStory: true, Score: 1}
+	}
+	e.StoryID = bestStory.ID
+	e.Dirty = true
+	bestStory.Events = append(bestStory.Events, e)
+	c.refreshStory(bestStory)
+	best.Shared = c.label(best.Shared, e.Labels, 8)
+	return best
+}
+
+// refreshStory recomputes a story's centroid and date span from its events.
+func (c *Clusterer) refreshStory(s *Story) {
+	old := s.C
+	s.C = NewCentroid()
+	s.Min, s.Max = time.Time{}, time.Time{}
+	for _, e := range s.Events {
+		s.C.Add(storyVector(e), 1)
+		if !e.Min.IsZero() && (s.Min.IsZero() || e.Min.Before(s.Min)) {
+			s.Min = e.Min
+		}
+		if e.Max.After(s.Max) {
+			s.Max = e.Max
+		}
+	}
+	s.C.Trim(centroidSize)
+	s.Dirty = true
+	var fresh []string
+	for k := range s.C.W {
+		if old == nil || old.W[k] == 0 {
+			fresh = append(fresh, k)
+		}
+	}
+	sort.Strings(fresh)
+	for _, k := range fresh {
+		if group(Namespace(k)) != "names" {
+			continue
+		}
+		list := c.storyPostings[k]
+		if len(list) >= maxPostings {
+			list = list[1:]
+		}
+		c.storyPostings[k] = append(list, s)
+	}
+}
+
+func (c *Clusterer) indexStory(s *Story) {
+	for k := range s.C.W {
+		if group(Namespace(k)) == "names" {
+			c.storyPostings[k] = append(c.storyPostings[k], s)
+		}
+	}
+}
+
+var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func dayNumber(t time.Time) int64 { return int64(t.Sub(epoch).Hours() / 24) }
+func dayTime(n int64) time.Time   { return epoch.AddDate(0, 0, int(n)) }

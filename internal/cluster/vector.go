@@ -1,0 +1,214 @@
+// Package cluster groups articles into events and events into stories, online,
+// one article at a time, and explains every decision it makes.
+//
+// An article reaches the clusterer as a Doc: a sparse vector of namespaced
+// features ("n:drmb" a name key, "t:de:papst" a German word stem,
+// "d:2025-10-20" a date, "#:314" a number). Candidate events come from an
+// inverted index over the selective keys of recent events, never from a scan
+// of all events, so the work per article depends on how many events share
+// its keys, not on how many are stored.
+package cluster
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// Feature namespaces. Terms are further split by language ("t:de").
+const (
+	NSName   = "n" // cross-script name keys of people, places, organisations
+	NSPlace  = "p" // canonical places ("p:country:HU")
+	NSTerm   = "t" // same-language content word stems
+	NSDate   = "d" // absolute dates mentioned in the text
+	NSDay    = "m" // month-day of dates whose year is unknown
+	NSNumber = "#" // numbers
+)
+
+// Entry is one feature of a vector.
+type Entry struct {
+	Key    string
+	Weight float32
+}
+
+// Vector is a sparse feature vector sorted by key.
+type Vector []Entry
+
+// Sort orders the entries by key and merges duplicates.
+func (v Vector) Sort() Vector {
+	sort.Slice(v, func(i, j int) bool { return v[i].Key < v[j].Key })
+	out := v[:0]
+	for _, e := range v {
+		if n := len(out); n > 0 && out[n-1].Key == e.Key {
+			out[n-1].Weight += e.Weight
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Namespace returns the namespace of a key: the part before the first
+// colon, and for terms the language too ("t:de"), because words of two
+// languages are never compared with each other.
+func Namespace(key string) string {
+	i := strings.IndexByte(key, ':')
+	if i < 0 {
+		return ""
+	}
+	if key[:i] == NSTerm {
+		if j := strings.IndexByte(key[i+1:], ':'); j >= 0 {
+			return key[:i+1+j]
+		}
+	}
+	return key[:i]
+}
+
+// group returns the similarity component a namespace belongs to.
+func group(ns string) string {
+	switch {
+	case ns == NSName || ns == NSPlace:
+		return "names"
+	case strings.HasPrefix(ns, NSTerm):
+		return "terms"
+	case ns == NSDate || ns == NSDay:
+		return "dates"
+	case ns == NSNumber:
+		return "numbers"
+	}
+	return ""
+}
+
+// Centroid is the sum of the vectors of an event's or story's members,
+// with the squared norm of each namespace kept up to date so that a cosine
+// against it costs one pass over the smaller vector.
+type Centroid struct {
+	W    map[string]float32
+	Norm map[string]float64 // namespace → sum of squares
+}
+
+// NewCentroid returns an empty centroid.
+func NewCentroid() *Centroid {
+	return &Centroid{W: map[string]float32{}, Norm: map[string]float64{}}
+}
+
+// Add adds v scaled by f.
+func (c *Centroid) Add(v Vector, f float32) {
+	for _, e := range v {
+		old := c.W[e.Key]
+		nw := old + e.Weight*f
+		c.W[e.Key] = nw
+		c.Norm[Namespace(e.Key)] += float64(nw)*float64(nw) - float64(old)*float64(old)
+	}
+}
+
+// AddCentroid adds another centroid (used when events merge).
+func (c *Centroid) AddCentroid(o *Centroid) {
+	v := make(Vector, 0, len(o.W))
+	for k, w := range o.W {
+		v = append(v, Entry{k, w})
+	}
+	c.Add(v, 1)
+}
+
+// Trim keeps the max heaviest entries, bounding memory for events that
+// grow to thousands of articles; light entries add little to a cosine.
+func (c *Centroid) Trim(max int) {
+	if len(c.W) <= max {
+		return
+	}
+	v := make(Vector, 0, len(c.W))
+	for k, w := range c.W {
+		v = append(v, Entry{k, w})
+	}
+	sort.Slice(v, func(i, j int) bool {
+		if v[i].Weight != v[j].Weight {
+			return v[i].Weight > v[j].Weight
+		}
+		return v[i].Key < v[j].Key
+	})
+	c.W = make(map[string]float32, max)
+	c.Norm = map[string]float64{}
+	c.Add(v[:max], 1)
+}
+
+// Entries returns the centroid as a sorted vector (for storage).
+func (c *Centroid) Entries() Vector {
+	v := make(Vector, 0, len(c.W))
+	for k, w := range c.W {
+		v = append(v, Entry{k, w})
+	}
+	return v.Sort()
+}
+
+// norms returns the squared norm of each namespace of v.
+func norms(v Vector) map[string]float64 {
+	n := map[string]float64{}
+	for _, e := range v {
+		n[Namespace(e.Key)] += float64(e.Weight) * float64(e.Weight)
+	}
+	return n
+}
+
+// cosines computes, per component group, the cosine between a doc vector
+// and a centroid, and collects the shared keys with their contribution.
+func cosines(v Vector, vn map[string]float64, c *Centroid) (map[string]float64, []Shared) {
+	dots := map[string]float64{}
+	var shared []Shared
+	for _, e := range v {
+		w, ok := c.W[e.Key]
+		if !ok || w <= 0 {
+			continue
+		}
+		ns := Namespace(e.Key)
+		d := float64(e.Weight) * float64(w)
+		dots[ns] += d
+		shared = append(shared, Shared{Key: e.Key, Contribution: d})
+	}
+	out := map[string]float64{}
+	// Per group, the cosine over the namespaces the group spans: names and
+	// places together, dates and month-days together.
+	type acc struct{ dot, na, nc float64 }
+	groups := map[string]*acc{}
+	for ns, n := range vn {
+		g := group(ns)
+		if g == "" {
+			continue
+		}
+		a := groups[g]
+		if a == nil {
+			a = &acc{}
+			groups[g] = a
+		}
+		a.dot += dots[ns]
+		a.na += n
+		a.nc += c.Norm[ns]
+	}
+	for g, a := range groups {
+		if a.na > 0 && a.nc > 0 {
+			out[g] = a.dot / math.Sqrt(a.na*a.nc)
+		}
+	}
+	// Normalise contributions so they read as shares of the cosine.
+	sort.Slice(shared, func(i, j int) bool { return shared[i].Contribution > shared[j].Contribution })
+	return out, shared
+}
+
+// Shared is one feature an article or event shares with the group it
+// joined, with how much it added to the similarity.
+type Shared struct {
+	Key          string  `json:"key"`
+	Label        string  `json:"label,omitempty"`
+	Contribution float64 `json:"contribution"`
+}
+
+// Weigh scales a raw vector by rarity as Add does (for analysis tools).
+func (c *Clusterer) Weigh(v Vector) Vector { return c.weigh(v) }
+
+// PairCos returns the per-group cosines of two weighted vectors.
+func PairCos(a, b Vector) map[string]float64 {
+	cen := NewCentroid()
+	cen.Add(b, 1)
+	out, _ := cosines(a, norms(a), cen)
+	return out
+}

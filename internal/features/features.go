@@ -1,0 +1,158 @@
+// Package features turns an article into what the clusterer compares:
+// cross-script name keys, places, dates resolved against the publication
+// date, numbers and same-language word stems.
+package features
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"storyline/internal/article"
+	"storyline/internal/cluster"
+	"storyline/internal/entity"
+	"storyline/internal/textproc"
+	"storyline/internal/when"
+)
+
+// Name is one named entity of an article.
+type Name struct {
+	Key     string `json:"key"`
+	Surface string `json:"surface"`
+	Kind    string `json:"kind"`
+	Count   int    `json:"count"`
+}
+
+// Record is the feature record of one article, stored with it.
+type Record struct {
+	Names   []Name   `json:"names"`
+	Dates   []string `json:"dates,omitempty"`   // YYYY-MM-DD, or --MM-DD without a year
+	Numbers []string `json:"numbers,omitempty"` // normalised
+	// Date and DateSource are the article's date and where it came from.
+	Date       string `json:"date,omitempty"`
+	DateSource string `json:"date_source"`
+}
+
+// Extract computes an article's features. The article's Lang must be set.
+// It returns the record to store and the document the clusterer takes.
+func Extract(a *article.Article) (*Record, *cluster.Doc) {
+	rec := &Record{DateSource: article.DateUnknown}
+	date := a.Date
+	if !date.IsZero() {
+		rec.DateSource = a.DateSource
+		if rec.DateSource == "" {
+			rec.DateSource = article.DateHeader
+		}
+	}
+	text := a.Text
+	if a.Title != "" && !strings.HasPrefix(a.Text, a.Title) {
+		text = a.Title + "\n" + a.Text
+	}
+	if date.IsZero() {
+		if d, ok := when.InferPublication(a.Lang, text); ok && d.Year != 0 {
+			date = d.Time()
+			rec.DateSource = article.DateText
+		}
+	}
+	if !date.IsZero() {
+		rec.Date = date.Format(time.DateOnly)
+	}
+
+	var vec cluster.Vector
+	labels := map[string]string{}
+	add := func(key string, w float32, label string) {
+		vec = append(vec, cluster.Entry{Key: key, Weight: w})
+		if _, ok := labels[key]; !ok && label != "" {
+			labels[key] = label
+		}
+	}
+
+	for _, m := range entity.Extract(a.Lang, a.Title, a.Text) {
+		rec.Names = append(rec.Names, Name{Key: m.Key, Surface: m.Surface, Kind: string(m.Kind), Count: m.Count})
+		ns := cluster.NSName
+		if m.Canonical != "" && (strings.HasPrefix(m.Canonical, "country:") || strings.HasPrefix(m.Canonical, "city:")) {
+			ns = cluster.NSPlace
+		}
+		add(ns+":"+m.Key, float32(m.Count), m.Surface)
+	}
+
+	seenDate := map[string]bool{}
+	for _, m := range when.Extract(a.Lang, text, date) {
+		s := m.Date.String()
+		if !seenDate[s] {
+			rec.Dates = append(rec.Dates, s)
+			seenDate[s] = true
+		}
+		if m.Date.Year != 0 {
+			add(cluster.NSDate+":"+s, 1, s)
+		}
+		md := m.Date.String()[len(m.Date.String())-5:]
+		add(cluster.NSDay+":"+md, 1, md)
+	}
+
+	lang := a.Lang
+	if lang == "" {
+		lang = "und"
+	}
+	seenNum := map[string]bool{}
+	for _, w := range textproc.Words(text) {
+		if w.Script == textproc.ScriptNumeric {
+			if n, ok := number(w.Text); ok {
+				if !seenNum[n] {
+					rec.Numbers = append(rec.Numbers, n)
+					seenNum[n] = true
+				}
+				add(cluster.NSNumber+":"+n, 1, n)
+			}
+			continue
+		}
+		lw := textproc.Lower(w.Text)
+		if len([]rune(lw)) < 2 || textproc.IsStopword(lang, lw) {
+			continue
+		}
+		stem := textproc.Stem(lang, lw)
+		add(cluster.NSTerm+":"+lang+":"+stem, 1, lw)
+	}
+	return rec, &cluster.Doc{ID: a.ID, Lang: a.Lang, Date: date, Vec: vec.Sort(), Labels: labels}
+}
+
+// number normalises a numeric word to ASCII digits ("٣١٤" → "314",
+// "7,7" → "7.7"); single digits are too common to tell events apart.
+func number(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsDigit(r):
+			b.WriteByte(byte('0' + digitValue(r)))
+		case r == ',' || r == '.' || r == '٫':
+			b.WriteByte('.')
+		}
+	}
+	n := strings.Trim(b.String(), ".")
+	if strings.Count(n, ".") > 1 {
+		// 1.400.000 or 1,400,000: thousands separators.
+		n = strings.ReplaceAll(n, ".", "")
+	}
+	if len(n) < 2 {
+		return "", false
+	}
+	if i := strings.IndexByte(n, '.'); i >= 0 && len(n)-i-1 == 3 {
+		// "1.400" or "1,400" is a thousands group more often than a decimal.
+		n = strings.ReplaceAll(n, ".", "")
+	}
+	if _, err := strconv.ParseFloat(n, 64); err != nil {
+		return "", false
+	}
+	return strings.TrimLeft(n, "0"), true
+}
+
+func digitValue(r rune) int {
+	// Every Unicode decimal digit block is contiguous from its zero.
+	for z := r; z >= r-9; z-- {
+		if !unicode.IsDigit(z) {
+			return int(r - z - 1)
+		}
+	}
+	return int(r - (r - 9))
+}

@@ -1,0 +1,268 @@
+// Package pipeline walks articles through every stage — validation,
+// deduplication, language, features, clustering, story linking, storage —
+// in one place, so that ingest, serve, watch and eval all run the same code.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"storyline/internal/article"
+	"storyline/internal/cluster"
+	"storyline/internal/features"
+	"storyline/internal/lang"
+	"storyline/internal/store"
+)
+
+// DefaultBatchSize is how many articles are clustered and committed
+// together: large enough to amortise a transaction, small enough that a
+// kill loses little work and memory stays flat.
+const DefaultBatchSize = 2000
+
+// Pipeline ingests articles into a store.
+type Pipeline struct {
+	st store.Store
+	c  *cluster.Clusterer
+	mu sync.Mutex // one batch at a time: the clusterer is not concurrent
+}
+
+// Result counts what one call to Ingest did.
+type Result struct {
+	Added     int // new articles stored
+	Unchanged int // already stored with the same content
+	Rejected  int // bad records
+	NewEvents int
+}
+
+// Open loads the clustering state from st.
+func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, error) {
+	state, err := st.LoadState(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load clustering state: %w", err)
+	}
+	c := cluster.New(w)
+	c.DF = state.DF
+	c.NDocs = state.NDocs
+	c.Restore(state.Stories, state.Events)
+	return &Pipeline{st: st, c: c}, nil
+}
+
+// Clusterer exposes the clustering state (for evaluation and tuning).
+func (p *Pipeline) Clusterer() *cluster.Clusterer { return p.c }
+
+// Ingest stores a batch of articles: every good one is stored once,
+// clustered and committed in one transaction; every bad one is reported
+// through reject and skipped. Articles already stored with the same
+// content are skipped silently, so re-running an ingest changes nothing.
+func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject func(*article.InputError)) (Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var res Result
+	ids := make([]string, 0, len(arts))
+	for _, a := range arts {
+		ids = append(ids, a.ID)
+	}
+	stored, err := p.st.Hashes(ctx, ids)
+	if err != nil {
+		return res, fmt.Errorf("look up stored articles: %w", err)
+	}
+	seen := map[string]string{} // id → origin within this batch
+	var fresh []*article.Article
+	hashes := map[string]string{}
+	for i := range arts {
+		a := &arts[i]
+		h := a.ContentHash()
+		if old, ok := stored[a.ID]; ok {
+			if old == h {
+				res.Unchanged++
+			} else {
+				res.Rejected++
+				reject(&article.InputError{Origin: origin(a), Err: fmt.Errorf("duplicate id %q with different text (the stored article is kept)", a.ID)})
+			}
+			continue
+		}
+		if prev, ok := seen[a.ID]; ok {
+			if hashes[a.ID] == h {
+				res.Unchanged++
+			} else {
+				res.Rejected++
+				reject(&article.InputError{Origin: origin(a), Err: fmt.Errorf("duplicate id %q with different text (first seen at %s)", a.ID, prev)})
+			}
+			continue
+		}
+		seen[a.ID] = origin(a)
+		hashes[a.ID] = h
+		fresh = append(fresh, a)
+	}
+	if len(fresh) == 0 {
+		return res, nil
+	}
+
+	recs := make([]*features.Record, len(fresh))
+	docs := make([]*cluster.Doc, len(fresh))
+	parallel(len(fresh), func(i int) {
+		a := fresh[i]
+		if l := lang.Normalize(a.Lang); l != "" {
+			a.Lang = l
+		} else {
+			a.Lang = lang.Detect(a.Title, a.Text)
+		}
+		recs[i], docs[i] = features.Extract(a)
+	})
+
+	assigns, links := p.c.Add(docs)
+	byDoc := map[string]cluster.Assignment{}
+	for _, as := range assigns {
+		byDoc[as.DocID] = as
+		if as.NewEvent {
+			res.NewEvents++
+		}
+	}
+
+	b := &store.Batch{
+		Mentions: map[string][]store.Mention{},
+		Labels:   map[string]string{},
+		Links:    map[string]cluster.StoryLink{},
+		SLabels:  map[string]string{},
+		DFDelta:  map[string]int{},
+		NDocs:    p.c.NDocs,
+	}
+	for i, a := range fresh {
+		as := byDoc[a.ID]
+		rec := recs[i]
+		if rec.Date == "" && !as.InferredDate.IsZero() {
+			rec.Date = store.Day(as.InferredDate)
+			rec.DateSource = article.DateInferred
+		}
+		fj, _ := json.Marshal(rec)
+		b.Articles = append(b.Articles, store.Article{
+			ID: a.ID, Hash: hashes[a.ID], Title: a.Title, Text: a.Text, Lang: a.Lang,
+			Date: rec.Date, DateSource: rec.DateSource, URL: a.URL, Source: a.Source, Origin: a.Origin,
+			EventID: as.EventID, Score: as.Score, Evidence: as.Shared, Features: string(fj),
+		})
+		for _, n := range rec.Names {
+			b.Mentions[a.ID] = append(b.Mentions[a.ID], store.Mention{Key: n.Key, Surface: n.Surface, Kind: n.Kind, Count: n.Count})
+		}
+		for _, e := range docs[i].Vec {
+			b.DFDelta[e.Key]++
+		}
+	}
+	for _, l := range links {
+		b.Links[l.EventID] = l
+	}
+	for _, e := range p.c.Events {
+		if e.Dirty {
+			b.Events = append(b.Events, e)
+			b.Labels[e.ID] = Label(e.C, e.Labels, 4)
+		}
+	}
+	for _, s := range p.c.Stories {
+		if s.Dirty {
+			b.Stories = append(b.Stories, s)
+			b.SLabels[s.ID] = storyLabel(s)
+		}
+	}
+	if err := p.st.Commit(ctx, b); err != nil {
+		return res, fmt.Errorf("commit batch: %w", err)
+	}
+	for _, e := range b.Events {
+		e.Dirty = false
+	}
+	for _, s := range b.Stories {
+		s.Dirty = false
+	}
+	res.Added = len(fresh)
+	return res, nil
+}
+
+func origin(a *article.Article) string {
+	if a.Origin != "" {
+		return a.Origin
+	}
+	return a.ID
+}
+
+// parallel runs fn for 0..n-1 on all cores.
+func parallel(n int, fn func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Label names a group by its heaviest names: "Trump, Putin, Budapest".
+func Label(c *cluster.Centroid, labels map[string]string, n int) string {
+	type kv struct {
+		k string
+		w float32
+	}
+	var top []kv
+	for k, w := range c.W {
+		g := cluster.Namespace(k)
+		if g != cluster.NSName && g != cluster.NSPlace {
+			continue
+		}
+		if labels[k] == "" || strings.Contains(k, " ") && !strings.Contains(labels[k], " ") {
+			continue
+		}
+		top = append(top, kv{k, w})
+	}
+	sort.Slice(top, func(i, j int) bool {
+		if top[i].w != top[j].w {
+			return top[i].w > top[j].w
+		}
+		return top[i].k < top[j].k
+	})
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range top {
+		l := labels[t.k]
+		low := strings.ToLower(l)
+		dup := false
+		for s := range seen {
+			if strings.Contains(s, low) || strings.Contains(low, s) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		seen[low] = true
+		out = append(out, l)
+		if len(out) == n {
+			break
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func storyLabel(s *cluster.Story) string {
+	labels := map[string]string{}
+	for _, e := range s.Events {
+		for k, l := range e.Labels {
+			if _, ok := labels[k]; !ok {
+				labels[k] = l
+			}
+		}
+	}
+	return Label(s.C, labels, 4)
+}

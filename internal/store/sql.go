@@ -1,0 +1,422 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"storyline/internal/cluster"
+)
+
+// dialect holds what differs between SQLite and PostgreSQL.
+type dialect struct {
+	name     string
+	float    string // column type for floating point numbers
+	bigint   string
+	dollar   bool // $1 placeholders instead of ?
+	lockable bool // supports FOR UPDATE / advisory locks
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", float: "REAL", bigint: "INTEGER"}
+	postgresDialect = dialect{name: "postgres", float: "DOUBLE PRECISION", bigint: "BIGINT", dollar: true, lockable: true}
+)
+
+// migrations are applied in order, each in its own transaction, and
+// recorded in schema_migrations; a migration is never edited once shipped.
+var migrations = []string{
+	// 1: the initial schema.
+	`CREATE TABLE articles (
+		id TEXT PRIMARY KEY,
+		hash TEXT NOT NULL,
+		title TEXT NOT NULL DEFAULT '',
+		body TEXT NOT NULL,
+		lang TEXT NOT NULL DEFAULT '',
+		date TEXT NOT NULL DEFAULT '',
+		date_source TEXT NOT NULL DEFAULT '',
+		url TEXT NOT NULL DEFAULT '',
+		source TEXT NOT NULL DEFAULT '',
+		origin TEXT NOT NULL DEFAULT '',
+		event_id TEXT NOT NULL,
+		score {{float}} NOT NULL DEFAULT 0,
+		evidence TEXT NOT NULL DEFAULT '[]',
+		features TEXT NOT NULL DEFAULT '{}',
+		seq {{bigint}} NOT NULL,
+		ingested_at TEXT NOT NULL
+	);
+	CREATE INDEX articles_event ON articles(event_id);
+	CREATE INDEX articles_seq ON articles(seq);
+	CREATE TABLE mentions (
+		article_id TEXT NOT NULL,
+		key TEXT NOT NULL,
+		surface TEXT NOT NULL,
+		kind TEXT NOT NULL DEFAULT '',
+		count INTEGER NOT NULL DEFAULT 1,
+		PRIMARY KEY (article_id, key, surface)
+	);
+	CREATE INDEX mentions_key ON mentions(key);
+	CREATE TABLE events (
+		id TEXT PRIMARY KEY,
+		story_id TEXT NOT NULL DEFAULT '',
+		label TEXT NOT NULL DEFAULT '',
+		date TEXT NOT NULL DEFAULT '',
+		min_date TEXT NOT NULL DEFAULT '',
+		max_date TEXT NOT NULL DEFAULT '',
+		n INTEGER NOT NULL DEFAULT 0,
+		langs TEXT NOT NULL DEFAULT '{}',
+		labels TEXT NOT NULL DEFAULT '{}',
+		centroid TEXT NOT NULL DEFAULT '[]',
+		date_sum {{float}} NOT NULL DEFAULT 0,
+		date_n INTEGER NOT NULL DEFAULT 0,
+		story_score {{float}} NOT NULL DEFAULT 0,
+		story_evidence TEXT NOT NULL DEFAULT '[]',
+		blocked TEXT NOT NULL DEFAULT '[]'
+	);
+	CREATE INDEX events_story ON events(story_id);
+	CREATE INDEX events_date ON events(date);
+	CREATE TABLE stories (
+		id TEXT PRIMARY KEY,
+		label TEXT NOT NULL DEFAULT '',
+		min_date TEXT NOT NULL DEFAULT '',
+		max_date TEXT NOT NULL DEFAULT '',
+		centroid TEXT NOT NULL DEFAULT '[]'
+	);
+	CREATE TABLE df (
+		key TEXT PRIMARY KEY,
+		n INTEGER NOT NULL
+	);
+	CREATE TABLE meta (
+		k TEXT PRIMARY KEY,
+		v TEXT NOT NULL
+	);`,
+}
+
+// SQL is the Store over database/sql.
+type SQL struct {
+	db *sql.DB
+	d  dialect
+}
+
+func (s *SQL) q(query string) string {
+	if !s.d.dollar {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// migrate brings the schema up to date.
+func (s *SQL) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var have int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this storyline (%d); upgrade storyline", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		m := strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint).Replace(migrations[v-1])
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			if s.d.lockable {
+				// Two processes starting at once on an empty database
+				// must not both create the schema.
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
+					return err
+				}
+				var done int
+				if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&done); err != nil {
+					return err
+				}
+				if done > 0 {
+					return nil
+				}
+			}
+			for _, stmt := range strings.Split(m, ";") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("%w in %.60q", err, strings.TrimSpace(stmt))
+				}
+			}
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`), v, time.Now().UTC().Format(time.RFC3339))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func (s *SQL) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Close closes the database.
+func (s *SQL) Close() error { return s.db.Close() }
+
+// Hashes implements Store.
+func (s *SQL) Hashes(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(len(ids), start+500)]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, hash FROM articles WHERE id IN (`+placeholders(len(chunk))+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, h string
+			if err := rows.Scan(&id, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func jsonString(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain data is stored
+	}
+	return string(b)
+}
+
+// Commit implements Store.
+func (s *SQL) Commit(ctx context.Context, b *Batch) error {
+	now := time.Now().UTC().Format(time.RFC3339)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var seq int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM articles`).Scan(&seq); err != nil {
+			return err
+		}
+		insArt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO articles
+			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer insArt.Close()
+		insMen, err := tx.PrepareContext(ctx, s.q(`INSERT INTO mentions (article_id, key, surface, kind, count) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer insMen.Close()
+		for _, a := range b.Articles {
+			seq++
+			if _, err := insArt.ExecContext(ctx, a.ID, a.Hash, a.Title, a.Text, a.Lang, a.Date, a.DateSource, a.URL, a.Source, a.Origin,
+				a.EventID, a.Score, jsonString(nonNil(a.Evidence)), a.Features, seq, now); err != nil {
+				return fmt.Errorf("store article %s: %w", a.ID, err)
+			}
+			for _, m := range b.Mentions[a.ID] {
+				if _, err := insMen.ExecContext(ctx, a.ID, m.Key, m.Surface, m.Kind, m.Count); err != nil {
+					return fmt.Errorf("store mentions of %s: %w", a.ID, err)
+				}
+			}
+		}
+		upEv, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events
+			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET story_id = excluded.story_id, label = excluded.label, date = excluded.date,
+			min_date = excluded.min_date, max_date = excluded.max_date, n = excluded.n, langs = excluded.langs,
+			labels = excluded.labels, centroid = excluded.centroid, date_sum = excluded.date_sum, date_n = excluded.date_n,
+			story_score = CASE WHEN excluded.story_evidence = 'keep' THEN events.story_score ELSE excluded.story_score END,
+			story_evidence = CASE WHEN excluded.story_evidence = 'keep' THEN events.story_evidence ELSE excluded.story_evidence END,
+			blocked = excluded.blocked`))
+		if err != nil {
+			return err
+		}
+		defer upEv.Close()
+		for _, e := range b.Events {
+			score, evidence := 0.0, "keep"
+			if l, ok := b.Links[e.ID]; ok {
+				score, evidence = l.Score, jsonString(nonNil(l.Shared))
+			}
+			var blocked []string
+			for id := range e.Blocked {
+				blocked = append(blocked, id)
+			}
+			sort.Strings(blocked)
+			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), e.N,
+				jsonString(e.Langs), jsonString(e.Labels), jsonString(e.C.Entries()), e.DateSum, e.DateN, score, evidence,
+				jsonString(nonNil(blocked))); err != nil {
+				return fmt.Errorf("store event %s: %w", e.ID, err)
+			}
+		}
+		upSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO stories (id, label, min_date, max_date, centroid) VALUES (?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET label = excluded.label, min_date = excluded.min_date, max_date = excluded.max_date, centroid = excluded.centroid`))
+		if err != nil {
+			return err
+		}
+		defer upSt.Close()
+		for _, st := range b.Stories {
+			if _, err := upSt.ExecContext(ctx, st.ID, b.SLabels[st.ID], Day(st.Min), Day(st.Max), jsonString(st.C.Entries())); err != nil {
+				return fmt.Errorf("store story %s: %w", st.ID, err)
+			}
+		}
+		upDF, err := tx.PrepareContext(ctx, s.q(`INSERT INTO df (key, n) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n`))
+		if err != nil {
+			return err
+		}
+		defer upDF.Close()
+		keys := make([]string, 0, len(b.DFDelta))
+		for k := range b.DFDelta {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // a fixed order keeps concurrent writers from deadlocking
+		for _, k := range keys {
+			if _, err := upDF.ExecContext(ctx, k, b.DFDelta[k]); err != nil {
+				return err
+			}
+		}
+		if b.NDocs != 0 {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO meta (k, v) VALUES ('ndocs', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`),
+				strconv.Itoa(b.NDocs)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// LoadState implements Store.
+func (s *SQL) LoadState(ctx context.Context) (*State, error) {
+	st := &State{DF: map[string]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id, cen, mn, mx string
+		if err := rows.Scan(&id, &cen, &mn, &mx); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c, err := decodeCentroid(cen)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("story %s: %w", id, err)
+		}
+		st.Stories = append(st.Stories, &cluster.Story{ID: id, C: c, Min: ParseDay(mn), Max: ParseDay(mx)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked FROM events ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var (
+			e                                      cluster.Event
+			mn, mx, langs, labels, cen, blockedStr string
+		)
+		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.Min, e.Max = ParseDay(mn), ParseDay(mx)
+		var blocked []string
+		err1 := json.Unmarshal([]byte(langs), &e.Langs)
+		err2 := json.Unmarshal([]byte(labels), &e.Labels)
+		err3 := json.Unmarshal([]byte(blockedStr), &blocked)
+		c, err4 := decodeCentroid(cen)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		e.C = c
+		e.Blocked = map[string]bool{}
+		for _, id := range blocked {
+			e.Blocked[id] = true
+		}
+		st.Events = append(st.Events, &e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT key, n FROM df`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		st.DF[k] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var nd string
+	err = s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'ndocs'`).Scan(&nd)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	st.NDocs, _ = strconv.Atoi(nd)
+	return st, nil
+}
+
+func decodeCentroid(s string) (*cluster.Centroid, error) {
+	var v cluster.Vector
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return nil, err
+	}
+	c := cluster.NewCentroid()
+	c.Add(v, 1)
+	return c, nil
+}

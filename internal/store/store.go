@@ -1,0 +1,156 @@
+// Package store keeps articles, their features, events, stories and the
+// evidence of every grouping. One implementation over database/sql serves
+// both the embedded SQLite default and PostgreSQL; the dialect differences
+// (placeholders, types, upserts) are kept in one place.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"storyline/internal/cluster"
+)
+
+// ErrNotFound is returned when an id names nothing stored.
+var ErrNotFound = errors.New("not found")
+
+// Article is an article as stored, with where it went and why.
+type Article struct {
+	ID         string           `json:"id"`
+	Hash       string           `json:"-"`
+	Title      string           `json:"title"`
+	Text       string           `json:"text,omitempty"`
+	Lang       string           `json:"lang"`
+	Date       string           `json:"date"`
+	DateSource string           `json:"date_source"`
+	URL        string           `json:"url,omitempty"`
+	Source     string           `json:"source,omitempty"`
+	Origin     string           `json:"origin,omitempty"`
+	EventID    string           `json:"event"`
+	StoryID    string           `json:"story"`
+	Score      float64          `json:"score"`
+	Evidence   []cluster.Shared `json:"evidence,omitempty"`
+	Mentions   []Mention        `json:"mentions,omitempty"`
+	// Features is the article's extracted feature record, as JSON.
+	Features string `json:"-"`
+	// Seq orders articles by arrival.
+	Seq int64 `json:"-"`
+}
+
+// Mention is one entity an article names, with its spelling there.
+type Mention struct {
+	Key     string `json:"key"`
+	Surface string `json:"surface"`
+	Kind    string `json:"kind"`
+	Count   int    `json:"count"`
+}
+
+// Event is an event as stored.
+type Event struct {
+	ID            string           `json:"id"`
+	StoryID       string           `json:"story"`
+	Label         string           `json:"label"`
+	Date          string           `json:"date"`
+	MinDate       string           `json:"min_date"`
+	MaxDate       string           `json:"max_date"`
+	Articles      int              `json:"articles"`
+	Langs         map[string]int   `json:"langs"`
+	StoryScore    float64          `json:"story_score"`
+	StoryEvidence []cluster.Shared `json:"story_evidence,omitempty"`
+}
+
+// Story is a story as stored.
+type Story struct {
+	ID       string         `json:"id"`
+	Label    string         `json:"label"`
+	MinDate  string         `json:"min_date"`
+	MaxDate  string         `json:"max_date"`
+	Events   int            `json:"events"`
+	Articles int            `json:"articles"`
+	Langs    map[string]int `json:"langs"`
+}
+
+// EventFilter selects events; zero fields select everything.
+type EventFilter struct {
+	StoryID      string
+	Lang         string
+	Since, Until string // YYYY-MM-DD, inclusive
+	Limit        int
+	Offset       int
+}
+
+// ArticleFilter selects articles.
+type ArticleFilter struct {
+	EventID string
+	StoryID string
+	IDs     []string
+	Limit   int
+	Offset  int
+}
+
+// Batch is everything one ingest batch changes; it is written in one
+// transaction, so a killed process leaves either all of it or none.
+type Batch struct {
+	Articles []Article
+	Mentions map[string][]Mention // article id → mentions
+	Events   []*cluster.Event
+	Labels   map[string]string // event id → label
+	Links    map[string]cluster.StoryLink
+	Stories  []*cluster.Story
+	SLabels  map[string]string // story id → label
+	// Dates of earlier articles that the batch inferred (id → date).
+	DFDelta map[string]int
+	NDocs   int
+}
+
+// State is what the clusterer needs to continue where the last run ended.
+type State struct {
+	Events  []*cluster.Event
+	Stories []*cluster.Story
+	DF      map[string]int
+	NDocs   int
+}
+
+// Store is the persistence Storyline runs on.
+type Store interface {
+	// Hashes returns the content hash of each of ids that is stored.
+	Hashes(ctx context.Context, ids []string) (map[string]string, error)
+	// LoadState returns the clustering state.
+	LoadState(ctx context.Context) (*State, error)
+	// Commit writes a batch in one transaction.
+	Commit(ctx context.Context, b *Batch) error
+
+	Article(ctx context.Context, id string) (*Article, error)
+	Articles(ctx context.Context, f ArticleFilter) ([]Article, error)
+	Event(ctx context.Context, id string) (*Event, error)
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	Story(ctx context.Context, id string) (*Story, error)
+	Stories(ctx context.Context) ([]Story, error)
+	// MentionsOf returns the mentions of the articles of an event.
+	MentionsOf(ctx context.Context, eventID string) (map[string][]Mention, error)
+	// Counts returns the numbers of articles, events and stories.
+	Counts(ctx context.Context) (articles, events, stories int, err error)
+
+	Close() error
+}
+
+// Day formats a date as YYYY-MM-DD, or "" for the zero time.
+func Day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// ParseDay is the inverse of Day.
+func ParseDay(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
