@@ -161,13 +161,17 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 	var total pipeline.Result
 	var pending []article.Article
 	rejected := 0
-	reject := func(e *article.InputError) {
-		rejected++
-		meter.Done(total.Added+total.Unchanged, "")
-		fmt.Fprintln(stderr, "storyline: "+e.Error())
-	}
 	status := func() string {
 		return fmt.Sprintf("%d new, %d unchanged, %d rejected, %d new events", total.Added, total.Unchanged, rejected, total.NewEvents)
+	}
+	tty := isTerminal(stderr)
+	reject := func(e *article.InputError) {
+		rejected++
+		if tty {
+			// End the live progress line so the error gets a line of its own.
+			meter.Done(total.Added+total.Unchanged, status())
+		}
+		fmt.Fprintln(stderr, "storyline: "+e.Error())
 	}
 	flush := func() error {
 		if len(pending) == 0 {
@@ -211,6 +215,17 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 		return &exitError{1, fmt.Errorf("%d record(s) rejected; everything else is stored", rejected)}
 	}
 	return nil
+}
+
+// isTerminal reports whether w is a terminal, where the progress meter keeps
+// one live line rewritten in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -71,10 +72,15 @@ func readInput(in string, stdin io.Reader, h Handler) error {
 			}
 			return nil
 		}
-		if d.IsDir() {
-			if p != in && strings.HasPrefix(d.Name(), ".") {
+		if p != in && strings.HasPrefix(d.Name(), ".") {
+			// Hidden entries (.git, editor swap files, macOS "._x.txt"
+			// resource forks) are not articles.
+			if d.IsDir() {
 				return fs.SkipDir
 			}
+			return nil
+		}
+		if d.IsDir() {
 			return nil
 		}
 		switch strings.ToLower(filepath.Ext(p)) {
@@ -145,9 +151,12 @@ func ParseText(id string, data []byte) (Article, error) {
 	if err := checkText(data); err != nil {
 		return Article{}, err
 	}
+	if err := checkID(id); err != nil {
+		return Article{}, fmt.Errorf("file name is not a usable article id: %v", err)
+	}
 	a := Article{ID: id}
-	body := string(data)
-	rest := strings.TrimLeft(body, " \t\r\n\ufeff")
+	body := strings.TrimPrefix(string(data), "\ufeff")
+	rest := strings.TrimLeft(body, " \t\r\n")
 	if after, ok := cutHeaderWord(rest); ok {
 		field, tail := cutField(after)
 		d, err := ParseDate(field)
@@ -253,6 +262,17 @@ func ReadJSONL(r io.Reader, name string, h Handler) error {
 		if atEOF && len(line) == 0 && !tooLong {
 			break
 		}
+		if !atEOF {
+			// bufio.Reader.ReadLine returns the last line without io.EOF;
+			// peek so that a record cut off by the end of input is told
+			// apart from one that is merely incomplete.
+			if _, perr := br.Peek(1); perr == io.EOF {
+				atEOF = true
+			}
+		}
+		if lineNo == 1 {
+			line = bytes.TrimPrefix(line, []byte("\ufeff"))
+		}
 		origin := fmt.Sprintf("%s:%d", name, lineNo)
 		switch {
 		case tooLong:
@@ -334,8 +354,8 @@ func parseJSONLine(line []byte, last bool) (Article, error) {
 		URL:    rec.URL,
 		Source: rec.Source,
 	}
-	if strings.ContainsAny(a.ID, "\r\n\t") || len(a.ID) > 200 {
-		return Article{}, fmt.Errorf("record %q: id must be one short line", truncate(a.ID, 40))
+	if err := checkID(a.ID); err != nil {
+		return Article{}, fmt.Errorf("record %q: %v", truncate(a.ID, 40), err)
 	}
 	if rec.Date != "" {
 		d, err := ParseDate(rec.Date)
@@ -345,6 +365,19 @@ func parseJSONLine(line []byte, last bool) (Article, error) {
 		a.Date, a.DateSource = d, DateHeader
 	}
 	return a, nil
+}
+
+// checkID rejects ids that cannot be shown or stored as one short line of text.
+func checkID(id string) error {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return errors.New("empty id")
+	case !utf8.ValidString(id):
+		return errors.New("id is not valid UTF-8")
+	case strings.ContainsFunc(id, unicode.IsControl) || len(id) > 200:
+		return errors.New("id must be one short line")
+	}
+	return nil
 }
 
 func truncate(s string, n int) string {
