@@ -28,8 +28,6 @@ const usage = `storyline turns news articles in any language into events, storie
 
 Usage:
   storyline ingest [--db DSN] INPUT...        files, directories, .jsonl, - (stdin)
-  storyline ingest [--db DSN] FEED_URL...     read RSS/Atom/JSON feeds once
-  storyline watch [--db DSN] [--interval 10m] FEEDS   poll a feed list (URLs or OPML)
   storyline export [--db DSN] [--format jsonl|csv]
   storyline events [--db DSN] [--story ID] [--lang xx] [--since D] [--until D] [--json]
   storyline stories [--db DSN] [--json]
@@ -38,8 +36,6 @@ Usage:
   storyline serve [--db DSN] [--addr 127.0.0.1:8080] [--token T]   web UI and JSON API
   storyline eval [--json] GOLD.jsonl
   storyline tune GOLD.jsonl                   search clustering weights on labelled data
-  storyline bench [--articles N] [--db DSN] [--workers N] [--json]
-                                              ingest a generated corpus and measure speed
 
 The store is --db or $STORYLINE_DB: a file path is SQLite (default ./storyline.db),
 postgres://… is PostgreSQL.
@@ -86,8 +82,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "ingest":
 		return cmdIngest(ctx, args, stdin, stderr)
-	case "watch":
-		return cmdWatch(ctx, args, stderr)
 	case "export":
 		return cmdExport(ctx, args, stdout)
 	case "events":
@@ -104,8 +98,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdEval(ctx, args, stdout)
 	case "tune":
 		return cmdTune(ctx, args, stdout, stderr)
-	case "bench":
-		return cmdBench(ctx, args, stdout, stderr)
 	}
 	return usageErr("unknown command %q (run 'storyline help')", cmd)
 }
@@ -154,12 +146,6 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 	}
 	if fs.NArg() == 0 {
 		return usageErr("ingest: name at least one input (file, directory, .jsonl or -)")
-	}
-	if feeds, err := feedArgs(fs.Args()); err != nil || feeds != nil {
-		if err != nil {
-			return err
-		}
-		return ingestFeeds(ctx, *db, feeds, stderr)
 	}
 	if *batch < 1 {
 		return usageErr("ingest: --batch must be at least 1")

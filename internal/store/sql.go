@@ -95,34 +95,6 @@ var migrations = []string{
 		k TEXT PRIMARY KEY,
 		v TEXT NOT NULL
 	);`,
-	// 2: near-duplicate (wire copy) marks and signatures, and the state of
-	// watched feeds (cache validators and backoff) kept across restarts.
-	`ALTER TABLE articles ADD COLUMN copy_of TEXT NOT NULL DEFAULT '';
-	ALTER TABLE articles ADD COLUMN copy_sim {{float}} NOT NULL DEFAULT 0;
-	CREATE INDEX articles_copy_of ON articles(copy_of);
-	CREATE TABLE signatures (
-		article_id TEXT PRIMARY KEY,
-		sig {{blob}} NOT NULL
-	);
-	CREATE TABLE feeds (
-		url TEXT PRIMARY KEY,
-		etag TEXT NOT NULL DEFAULT '',
-		last_modified TEXT NOT NULL DEFAULT '',
-		failures INTEGER NOT NULL DEFAULT 0,
-		next_try TEXT NOT NULL DEFAULT '',
-		last_error TEXT NOT NULL DEFAULT '',
-		updated_at TEXT NOT NULL DEFAULT ''
-	);`,
-	// 3: change versions, so that several writers can each bring their
-	// in-memory clustering state up to date with what the others
-	// committed (see Syncer); meta 'version' counts commits.
-	`ALTER TABLE events ADD COLUMN ver {{bigint}} NOT NULL DEFAULT 0;
-	CREATE INDEX events_ver ON events(ver);
-	ALTER TABLE stories ADD COLUMN ver {{bigint}} NOT NULL DEFAULT 0;
-	CREATE INDEX stories_ver ON stories(ver);
-	ALTER TABLE df ADD COLUMN ver {{bigint}} NOT NULL DEFAULT 0;
-	CREATE INDEX df_ver ON df(ver);
-	ALTER TABLE events ADD COLUMN members TEXT NOT NULL DEFAULT '[]';`,
 }
 
 // SQL is the Store over database/sql.
@@ -150,18 +122,7 @@ func (s *SQL) q(query string) string {
 
 // migrate brings the schema up to date.
 func (s *SQL) migrate(ctx context.Context) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if s.d.lockable {
-			// CREATE TABLE IF NOT EXISTS is not safe against a
-			// concurrent twin on PostgreSQL.
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`)
-		return err
-	})
-	if err != nil {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var have int
@@ -172,7 +133,7 @@ func (s *SQL) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this storyline (%d); upgrade storyline", have, len(migrations))
 	}
 	for v := have + 1; v <= len(migrations); v++ {
-		m := strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint, "{{blob}}", s.d.blobType()).Replace(migrations[v-1])
+		m := strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint).Replace(migrations[v-1])
 		err := s.tx(ctx, func(tx *sql.Tx) error {
 			if s.d.lockable {
 				// Two processes starting at once on an empty database
@@ -270,14 +231,9 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM articles`).Scan(&seq); err != nil {
 			return err
 		}
-		ver, err := s.bumpVersion(ctx, tx)
-		if err != nil {
-			return err
-		}
-		b.Version = ver
 		insArt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO articles
-			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at, copy_of, copy_sim)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`))
+			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`))
 		if err != nil {
 			return err
 		}
@@ -290,7 +246,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 		for _, a := range b.Articles {
 			seq++
 			if _, err := insArt.ExecContext(ctx, a.ID, a.Hash, a.Title, a.Text, a.Lang, a.Date, a.DateSource, a.URL, a.Source, a.Origin,
-				a.EventID, a.Score, jsonString(nonNil(a.Evidence)), a.Features, seq, now, a.CopyOf, a.CopySim); err != nil {
+				a.EventID, a.Score, jsonString(nonNil(a.Evidence)), a.Features, seq, now); err != nil {
 				return fmt.Errorf("store article %s: %w", a.ID, err)
 			}
 			for _, m := range b.Mentions[a.ID] {
@@ -299,28 +255,22 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 				}
 			}
 		}
-		if err := s.commitSignatures(ctx, tx, b.Signatures); err != nil {
-			return err
-		}
 		upEv, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events
-			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked, ver, members)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (id) DO UPDATE SET story_id = excluded.story_id, label = excluded.label, date = excluded.date,
 			min_date = excluded.min_date, max_date = excluded.max_date, n = excluded.n, langs = excluded.langs,
 			labels = excluded.labels, centroid = excluded.centroid, date_sum = excluded.date_sum, date_n = excluded.date_n,
-			story_score = CASE WHEN ? THEN excluded.story_score ELSE events.story_score END,
-			story_evidence = CASE WHEN ? THEN excluded.story_evidence ELSE events.story_evidence END,
-			blocked = excluded.blocked, ver = excluded.ver, members = excluded.members`))
+			story_score = CASE WHEN excluded.story_evidence = 'keep' THEN events.story_score ELSE excluded.story_score END,
+			story_evidence = CASE WHEN excluded.story_evidence = 'keep' THEN events.story_evidence ELSE excluded.story_evidence END,
+			blocked = excluded.blocked`))
 		if err != nil {
 			return err
 		}
 		defer upEv.Close()
 		for _, e := range b.Events {
-			// An event re-linked in this batch gets its new story link;
-			// any other keeps the one it has.
-			score, evidence := 0.0, "[]"
-			l, linked := b.Links[e.ID]
-			if linked {
+			score, evidence := 0.0, "keep"
+			if l, ok := b.Links[e.ID]; ok {
 				score, evidence = l.Score, jsonString(nonNil(l.Shared))
 			}
 			var blocked []string
@@ -330,22 +280,22 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			sort.Strings(blocked)
 			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), e.N,
 				jsonString(e.Langs), jsonString(e.Labels), jsonString(e.C.Entries()), e.DateSum, e.DateN, score, evidence,
-				jsonString(nonNil(blocked)), ver, jsonString(nonNil(e.Members)), linked, linked); err != nil {
+				jsonString(nonNil(blocked))); err != nil {
 				return fmt.Errorf("store event %s: %w", e.ID, err)
 			}
 		}
-		upSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO stories (id, label, min_date, max_date, centroid, ver) VALUES (?,?,?,?,?,?)
-			ON CONFLICT (id) DO UPDATE SET label = excluded.label, min_date = excluded.min_date, max_date = excluded.max_date, centroid = excluded.centroid, ver = excluded.ver`))
+		upSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO stories (id, label, min_date, max_date, centroid) VALUES (?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET label = excluded.label, min_date = excluded.min_date, max_date = excluded.max_date, centroid = excluded.centroid`))
 		if err != nil {
 			return err
 		}
 		defer upSt.Close()
 		for _, st := range b.Stories {
-			if _, err := upSt.ExecContext(ctx, st.ID, b.SLabels[st.ID], Day(st.Min), Day(st.Max), jsonString(st.C.Entries()), ver); err != nil {
+			if _, err := upSt.ExecContext(ctx, st.ID, b.SLabels[st.ID], Day(st.Min), Day(st.Max), jsonString(st.C.Entries())); err != nil {
 				return fmt.Errorf("store story %s: %w", st.ID, err)
 			}
 		}
-		upDF, err := tx.PrepareContext(ctx, s.q(`INSERT INTO df (key, n, ver) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n, ver = excluded.ver`))
+		upDF, err := tx.PrepareContext(ctx, s.q(`INSERT INTO df (key, n) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n`))
 		if err != nil {
 			return err
 		}
@@ -356,7 +306,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 		}
 		sort.Strings(keys) // a fixed order keeps concurrent writers from deadlocking
 		for _, k := range keys {
-			if _, err := upDF.ExecContext(ctx, k, b.DFDelta[k], ver); err != nil {
+			if _, err := upDF.ExecContext(ctx, k, b.DFDelta[k]); err != nil {
 				return err
 			}
 		}
@@ -379,23 +329,8 @@ func nonNil[T any](s []T) []T {
 
 // LoadState implements Store.
 func (s *SQL) LoadState(ctx context.Context) (*State, error) {
-	return s.loadState(ctx, -1)
-}
-
-// loadState reads the clustering state, or with since ≥ 0 only the rows
-// changed after that version. The version is read first, so the state is
-// at least as new as the version it reports.
-func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	st := &State{DF: map[string]int{}}
-	var err error
-	if st.Version, err = s.version(ctx); err != nil {
-		return nil, err
-	}
-	where, args := "", []any(nil)
-	if since >= 0 {
-		where, args = s.q(" WHERE ver > ?"), []any{since}
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`)
 	if err != nil {
 		return nil, err
 	}
@@ -416,16 +351,16 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked, members FROM events`+where+` ORDER BY id`, args...)
+	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked FROM events ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var (
 			e                                      cluster.Event
-			mn, mx, langs, labels, cen, blockedStr, members string
+			mn, mx, langs, labels, cen, blockedStr string
 		)
-		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr, &members); err != nil {
+		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -435,8 +370,7 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 		err2 := json.Unmarshal([]byte(labels), &e.Labels)
 		err3 := json.Unmarshal([]byte(blockedStr), &blocked)
 		c, err4 := decodeCentroid(cen)
-		err5 := json.Unmarshal([]byte(members), &e.Members)
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("event %s: %w", e.ID, err)
 		}
@@ -451,7 +385,7 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT key, n FROM df`+where, args...)
+	rows, err = s.db.QueryContext(ctx, `SELECT key, n FROM df`)
 	if err != nil {
 		return nil, err
 	}

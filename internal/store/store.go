@@ -36,11 +36,6 @@ type Article struct {
 	Features string `json:"-"`
 	// Seq orders articles by arrival.
 	Seq int64 `json:"-"`
-	// CopyOf is the id of the first article this one is a near-duplicate
-	// of (a syndicated wire copy or re-post), "" for an original; CopySim
-	// is the estimated text containment that made it a copy.
-	CopyOf  string  `json:"copy_of,omitempty"`
-	CopySim float64 `json:"copy_sim,omitempty"`
 }
 
 // Mention is one entity an article names, with its spelling there.
@@ -107,16 +102,10 @@ type Batch struct {
 	// Dates of earlier articles that the batch inferred (id → date).
 	DFDelta map[string]int
 	NDocs   int
-	// Signatures holds the near-duplicate signature (neardup.Signature,
-	// binary form) of each new article, by id.
-	Signatures map[string][]byte
 	// Moves re-assigns stored articles (id → event id) and Correction
 	// records why; both are set only by corrections.
 	Moves      map[string]string
 	Correction *Correction
-	// Version is set by Commit: the store version the batch was written
-	// as (see Syncer).
-	Version int64
 }
 
 // State is what the clusterer needs to continue where the last run ended.
@@ -125,9 +114,6 @@ type State struct {
 	Stories []*cluster.Story
 	DF      map[string]int
 	NDocs   int
-	// Version is the store version the state is at least as new as: every
-	// commit raises it by one (see Syncer).
-	Version int64
 }
 
 // Store is the persistence Storyline runs on.
@@ -156,21 +142,6 @@ type Store interface {
 	SearchArticles(ctx context.Context, f SearchFilter) ([]Article, error)
 
 	Close() error
-}
-
-// Syncer is implemented by stores that several processes may write at
-// once. A writer holds the clustering lock from refreshing its in-memory
-// state until its batch is committed, so batches are clustered one after
-// another across processes exactly as in one process.
-type Syncer interface {
-	// LockClustering waits for the store-wide clustering lock and returns
-	// the function that releases it. Stores without cross-process
-	// writers return a no-op.
-	LockClustering(ctx context.Context) (unlock func(), err error)
-	// Changes returns the clustering state committed after version since:
-	// the events, stories and document frequencies that changed (with
-	// their whole current values), the document count and the version.
-	Changes(ctx context.Context, since int64) (*State, error)
 }
 
 // Day formats a date as YYYY-MM-DD, or "" for the zero time.
