@@ -36,6 +36,8 @@ Usage:
   storyline serve [--db DSN] [--addr 127.0.0.1:8080] [--token T]   web UI and JSON API
   storyline eval [--json] GOLD.jsonl
   storyline tune GOLD.jsonl                   search clustering weights on labelled data
+  storyline bench [--articles N] [--db DSN] [--workers N] [--json]
+                                              ingest a generated corpus and measure speed
 
 The store is --db or $STORYLINE_DB: a file path is SQLite (default ./storyline.db),
 postgres://… is PostgreSQL.
@@ -98,6 +100,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdEval(ctx, args, stdout)
 	case "tune":
 		return cmdTune(ctx, args, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, args, stdout, stderr)
 	}
 	return usageErr("unknown command %q (run 'storyline help')", cmd)
 }

@@ -29,6 +29,8 @@ type Pipeline struct {
 	st store.Store
 	c  *cluster.Clusterer
 	mu sync.Mutex // one batch at a time: the clusterer is not concurrent
+	// version is the store version the clustering state reflects (sync.go).
+	version int64
 }
 
 // Result counts what one call to Ingest did.
@@ -49,7 +51,7 @@ func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, er
 	c.DF = state.DF
 	c.NDocs = state.NDocs
 	c.Restore(state.Stories, state.Events)
-	return &Pipeline{st: st, c: c}, nil
+	return &Pipeline{st: st, c: c, version: state.Version}, nil
 }
 
 // Clusterer exposes the clustering state (for evaluation and tuning).
@@ -60,8 +62,6 @@ func (p *Pipeline) Clusterer() *cluster.Clusterer { return p.c }
 // through reject and skipped. Articles already stored with the same
 // content are skipped silently, so re-running an ingest changes nothing.
 func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject func(*article.InputError)) (Result, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	var res Result
 	ids := make([]string, 0, len(arts))
 	for _, a := range arts {
@@ -115,6 +115,19 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		recs[i], docs[i] = features.Extract(a)
 	})
 
+	// Feature extraction above runs unlocked and in parallel; clustering
+	// is serial, within this process and across the writers of a shared
+	// store (sync.go).
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	unlock, err := p.syncState(ctx, &fresh, &recs, &docs, hashes, &res, reject)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+	if len(fresh) == 0 {
+		return res, nil
+	}
 	assigns, links := p.c.Add(docs)
 	byDoc := map[string]cluster.Assignment{}
 	for _, as := range assigns {
@@ -170,6 +183,7 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 	if err := p.st.Commit(ctx, b); err != nil {
 		return res, fmt.Errorf("commit batch: %w", err)
 	}
+	p.version = b.Version
 	for _, e := range b.Events {
 		e.Dirty = false
 	}

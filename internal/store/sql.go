@@ -122,7 +122,18 @@ func (s *SQL) q(query string) string {
 
 // migrate brings the schema up to date.
 func (s *SQL) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if s.d.lockable {
+			// CREATE TABLE IF NOT EXISTS is not safe against a
+			// concurrent twin on PostgreSQL.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var have int
@@ -163,6 +174,9 @@ func (s *SQL) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
+	}
+	if err := s.migrateSync(ctx); err != nil {
+		return err
 	}
 	return s.migrateCorrections(ctx)
 }
@@ -231,6 +245,11 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM articles`).Scan(&seq); err != nil {
 			return err
 		}
+		ver, err := s.bumpVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		b.Version = ver
 		insArt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO articles
 			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at)
 			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`))
@@ -256,21 +275,24 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			}
 		}
 		upEv, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events
-			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked, ver)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (id) DO UPDATE SET story_id = excluded.story_id, label = excluded.label, date = excluded.date,
 			min_date = excluded.min_date, max_date = excluded.max_date, n = excluded.n, langs = excluded.langs,
 			labels = excluded.labels, centroid = excluded.centroid, date_sum = excluded.date_sum, date_n = excluded.date_n,
-			story_score = CASE WHEN excluded.story_evidence = 'keep' THEN events.story_score ELSE excluded.story_score END,
-			story_evidence = CASE WHEN excluded.story_evidence = 'keep' THEN events.story_evidence ELSE excluded.story_evidence END,
-			blocked = excluded.blocked`))
+			story_score = CASE WHEN ? THEN excluded.story_score ELSE events.story_score END,
+			story_evidence = CASE WHEN ? THEN excluded.story_evidence ELSE events.story_evidence END,
+			blocked = excluded.blocked, ver = excluded.ver`))
 		if err != nil {
 			return err
 		}
 		defer upEv.Close()
 		for _, e := range b.Events {
-			score, evidence := 0.0, "keep"
-			if l, ok := b.Links[e.ID]; ok {
+			// An event re-linked in this batch gets its new story link;
+			// any other keeps the one it has.
+			score, evidence := 0.0, "[]"
+			l, linked := b.Links[e.ID]
+			if linked {
 				score, evidence = l.Score, jsonString(nonNil(l.Shared))
 			}
 			var blocked []string
@@ -280,22 +302,22 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			sort.Strings(blocked)
 			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), e.N,
 				jsonString(e.Langs), jsonString(e.Labels), jsonString(e.C.Entries()), e.DateSum, e.DateN, score, evidence,
-				jsonString(nonNil(blocked))); err != nil {
+				jsonString(nonNil(blocked)), ver, linked, linked); err != nil {
 				return fmt.Errorf("store event %s: %w", e.ID, err)
 			}
 		}
-		upSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO stories (id, label, min_date, max_date, centroid) VALUES (?,?,?,?,?)
-			ON CONFLICT (id) DO UPDATE SET label = excluded.label, min_date = excluded.min_date, max_date = excluded.max_date, centroid = excluded.centroid`))
+		upSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO stories (id, label, min_date, max_date, centroid, ver) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET label = excluded.label, min_date = excluded.min_date, max_date = excluded.max_date, centroid = excluded.centroid, ver = excluded.ver`))
 		if err != nil {
 			return err
 		}
 		defer upSt.Close()
 		for _, st := range b.Stories {
-			if _, err := upSt.ExecContext(ctx, st.ID, b.SLabels[st.ID], Day(st.Min), Day(st.Max), jsonString(st.C.Entries())); err != nil {
+			if _, err := upSt.ExecContext(ctx, st.ID, b.SLabels[st.ID], Day(st.Min), Day(st.Max), jsonString(st.C.Entries()), ver); err != nil {
 				return fmt.Errorf("store story %s: %w", st.ID, err)
 			}
 		}
-		upDF, err := tx.PrepareContext(ctx, s.q(`INSERT INTO df (key, n) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n`))
+		upDF, err := tx.PrepareContext(ctx, s.q(`INSERT INTO df (key, n, ver) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n, ver = excluded.ver`))
 		if err != nil {
 			return err
 		}
@@ -306,7 +328,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 		}
 		sort.Strings(keys) // a fixed order keeps concurrent writers from deadlocking
 		for _, k := range keys {
-			if _, err := upDF.ExecContext(ctx, k, b.DFDelta[k]); err != nil {
+			if _, err := upDF.ExecContext(ctx, k, b.DFDelta[k], ver); err != nil {
 				return err
 			}
 		}
@@ -329,8 +351,23 @@ func nonNil[T any](s []T) []T {
 
 // LoadState implements Store.
 func (s *SQL) LoadState(ctx context.Context) (*State, error) {
+	return s.loadState(ctx, -1)
+}
+
+// loadState reads the clustering state, or with since ≥ 0 only the rows
+// changed after that version. The version is read first, so the state is
+// at least as new as the version it reports.
+func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	st := &State{DF: map[string]int{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`)
+	var err error
+	if st.Version, err = s.version(ctx); err != nil {
+		return nil, err
+	}
+	where, args := "", []any(nil)
+	if since >= 0 {
+		where, args = s.q(" WHERE ver > ?"), []any{since}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +388,7 @@ func (s *SQL) LoadState(ctx context.Context) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked FROM events ORDER BY id`)
+	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked FROM events`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +422,7 @@ func (s *SQL) LoadState(ctx context.Context) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT key, n FROM df`)
+	rows, err = s.db.QueryContext(ctx, `SELECT key, n FROM df`+where, args...)
 	if err != nil {
 		return nil, err
 	}

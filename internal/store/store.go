@@ -106,6 +106,9 @@ type Batch struct {
 	// records why; both are set only by corrections.
 	Moves      map[string]string
 	Correction *Correction
+	// Version is set by Commit: the store version the batch was written
+	// as (see Syncer).
+	Version int64
 }
 
 // State is what the clusterer needs to continue where the last run ended.
@@ -114,6 +117,9 @@ type State struct {
 	Stories []*cluster.Story
 	DF      map[string]int
 	NDocs   int
+	// Version is the store version the state is at least as new as: every
+	// commit raises it by one (see Syncer).
+	Version int64
 }
 
 // Store is the persistence Storyline runs on.
@@ -142,6 +148,21 @@ type Store interface {
 	SearchArticles(ctx context.Context, f SearchFilter) ([]Article, error)
 
 	Close() error
+}
+
+// Syncer is implemented by stores that several processes may write at
+// once. A writer holds the clustering lock from refreshing its in-memory
+// state until its batch is committed, so batches are clustered one after
+// another across processes exactly as in one process.
+type Syncer interface {
+	// LockClustering waits for the store-wide clustering lock and returns
+	// the function that releases it. Stores without cross-process
+	// writers return a no-op.
+	LockClustering(ctx context.Context) (unlock func(), err error)
+	// Changes returns the clustering state committed after version since:
+	// the events, stories and document frequencies that changed (with
+	// their whole current values), the document count and the version.
+	Changes(ctx context.Context, since int64) (*State, error)
 }
 
 // Day formats a date as YYYY-MM-DD, or "" for the zero time.

@@ -1,0 +1,301 @@
+// Package bench builds a realistic multilingual corpus of any size from a
+// labelled dev corpus and measures how fast Storyline ingests it.
+//
+// The corpus is the dev corpus repeated in rounds: each round shifts every
+// date by a few weeks (so each round reports new events, as a news stream
+// does) and perturbs every text (dropped and repeated words, a swapped
+// sentence pair), seeded so that a run is reproducible.
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"storyline/internal/article"
+	"storyline/internal/cluster"
+	"storyline/internal/eval"
+	"storyline/internal/lang"
+	"storyline/internal/pipeline"
+	"storyline/internal/store"
+)
+
+// roundDays is how far each round of the corpus is shifted in time: more
+// than the clusterer's event window, so rounds do not merge.
+const roundDays = 21
+
+// baseDate stands in for articles of the dev corpus without a date.
+var baseDate = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// Load reads the base corpus (JSON Lines with gold labels, as the dev
+// corpus) without its labels.
+func Load(path string) ([]article.Article, error) {
+	arts, _, err := eval.ReadGold(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(arts) == 0 {
+		return nil, fmt.Errorf("%s: no articles", path)
+	}
+	return arts, nil
+}
+
+// Generate derives n articles from base, reproducibly for a seed.
+func Generate(base []article.Article, n int, seed uint64) []article.Article {
+	out := make([]article.Article, 0, n)
+	for i := range n {
+		round, j := i/len(base), i%len(base)
+		r := rand.New(rand.NewPCG(seed, uint64(i)))
+		b := base[j]
+		d := b.Date
+		if d.IsZero() {
+			d = baseDate
+		}
+		a := article.Article{
+			ID:         "r" + strconv.Itoa(round) + "-" + b.ID,
+			Title:      b.Title,
+			Text:       perturb(b.Text, r),
+			Lang:       b.Lang,
+			Source:     b.Source,
+			Date:       d.AddDate(0, 0, round*roundDays+r.IntN(2)),
+			DateSource: article.DateHeader,
+		}
+		a.Origin = a.ID
+		out = append(out, a)
+	}
+	return out
+}
+
+// perturb drops about 4% of the words, repeats about 2%, and swaps one
+// pair of adjacent lines.
+func perturb(text string, r *rand.Rand) string {
+	lines := strings.Split(text, "\n")
+	if len(lines) > 2 {
+		k := 1 + r.IntN(len(lines)-2)
+		lines[k], lines[k+1] = lines[k+1], lines[k]
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	for li, line := range lines {
+		if li > 0 {
+			b.WriteByte('\n')
+		}
+		for wi, w := range strings.Fields(line) {
+			p := r.IntN(100)
+			if p < 4 && wi > 0 {
+				continue
+			}
+			if wi > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(w)
+			if p >= 98 {
+				b.WriteByte(' ')
+				b.WriteString(w)
+			}
+		}
+	}
+	return b.String()
+}
+
+// Options configure a benchmark run.
+type Options struct {
+	Articles int
+	Corpus   string // the base corpus
+	DB       string // store DSN; "" is a fresh SQLite file in a temporary directory
+	Seed     uint64
+	Batch    int // articles per batch; 0 is pipeline.DefaultBatchSize
+	Workers  int // concurrent writers (each with its own store handle); 0 is 1
+	// Progress, when set, is called after every batch with the articles
+	// ingested so far.
+	Progress func(done int)
+}
+
+// Result is what a run measured.
+type Result struct {
+	Articles       int     `json:"articles"`
+	Seconds        float64 `json:"seconds"`
+	ArticlesPerSec float64 `json:"articles_per_sec"`
+	P50ms          float64 `json:"p50_ms"`
+	P99ms          float64 `json:"p99_ms"`
+	PeakRSSMB      float64 `json:"peak_rss_mb"`
+	StoreMB        float64 `json:"store_mb"`
+	Workers        int     `json:"workers"`
+	Events         int     `json:"events"`
+}
+
+// Run generates the corpus, ingests it and measures. Latency is per
+// article: each batch's wall time (features, clustering and commit)
+// divided by its articles, weighted by them; p50 and p99 are over
+// articles.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Articles < 1 {
+		return nil, fmt.Errorf("bench: --articles must be at least 1")
+	}
+	base, err := Load(o.Corpus)
+	if err != nil {
+		return nil, err
+	}
+	arts := Generate(base, o.Articles, o.Seed)
+	base = nil
+	if o.Batch <= 0 {
+		o.Batch = pipeline.DefaultBatchSize
+	}
+	o.Workers = max(o.Workers, 1)
+	dsn := o.DB
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "storyline-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		dsn = filepath.Join(dir, "bench.db")
+	}
+	lang.Warm()
+
+	stores := make([]store.Store, o.Workers)
+	pipes := make([]*pipeline.Pipeline, o.Workers)
+	for i := range stores {
+		st, err := store.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		p, err := pipeline.Open(ctx, st, cluster.DefaultWeights())
+		if err != nil {
+			return nil, err
+		}
+		stores[i], pipes[i] = st, p
+	}
+
+	var (
+		mu       sync.Mutex
+		perArt   []float64 // ms per article, one entry per batch
+		weights  []int
+		done     int
+		firstErr error
+	)
+	next := make(chan []article.Article)
+	go func() {
+		defer close(next)
+		for i := 0; i < len(arts); i += o.Batch {
+			select {
+			case next <- arts[i:min(len(arts), i+o.Batch)]:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, p := range pipes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				t0 := time.Now()
+				_, err := p.Ingest(ctx, b, func(*article.InputError) {})
+				el := time.Since(t0)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				perArt = append(perArt, float64(el.Microseconds())/1000/float64(len(b)))
+				weights = append(weights, len(b))
+				done += len(b)
+				if o.Progress != nil {
+					o.Progress(done)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := &Result{Articles: len(arts), Seconds: elapsed.Seconds(), Workers: o.Workers,
+		ArticlesPerSec: float64(len(arts)) / elapsed.Seconds()}
+	r.P50ms, r.P99ms = quantile(perArt, weights, 0.50), quantile(perArt, weights, 0.99)
+	r.PeakRSSMB = peakRSSMB()
+	if s, ok := stores[0].(interface {
+		SizeBytes(context.Context) (int64, error)
+	}); ok {
+		if n, err := s.SizeBytes(ctx); err == nil {
+			r.StoreMB = float64(n) / (1 << 20)
+		}
+	}
+	if _, ne, _, err := stores[0].Counts(ctx); err == nil {
+		r.Events = ne
+	}
+	return r, nil
+}
+
+// quantile returns the q-quantile of values, each counted weight times.
+func quantile(values []float64, weight []int, q float64) float64 {
+	idx := make([]int, len(values))
+	total := 0
+	for i := range idx {
+		idx[i] = i
+		total += weight[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case values[a] < values[b]:
+			return -1
+		case values[a] > values[b]:
+			return 1
+		}
+		return 0
+	})
+	target := q * float64(total)
+	seen := 0
+	for _, i := range idx {
+		seen += weight[i]
+		if float64(seen) >= target {
+			return values[i]
+		}
+	}
+	return values[idx[len(idx)-1]]
+}
+
+// peakRSSMB is the process's peak resident set (VmHWM), in MiB, or 0
+// where /proc is not available.
+func peakRSSMB() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	return parseHWM(f)
+}
+
+func parseHWM(r io.Reader) float64 {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				kb, _ := strconv.ParseFloat(f[0], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,411 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"storyline/internal/cluster"
+)
+
+// PostgresTestDSN returns a DSN for a fresh, empty schema on the server
+// named by STORYLINE_TEST_PG, dropped when the test ends. Without the
+// variable the test is skipped, except in CI (CI=true), where a missing
+// server is a failure.
+func postgresTestDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("STORYLINE_TEST_PG")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("STORYLINE_TEST_PG is not set; CI must run the PostgreSQL tests")
+		}
+		t.Skip("STORYLINE_TEST_PG is not set; skipping PostgreSQL")
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create test schema on %s: %v", redact(base), err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// forEachStore runs a test against a fresh SQLite store and a fresh
+// PostgreSQL store.
+func forEachStore(t *testing.T, fn func(t *testing.T, s *SQL)) {
+	t.Run("sqlite", func(t *testing.T) {
+		s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		fn(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := postgresTestDSN(t)
+		st, err := Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		fn(t, st.(*SQL))
+	})
+}
+
+func vec(kv ...any) cluster.Vector {
+	var v cluster.Vector
+	for i := 0; i < len(kv); i += 2 {
+		v = append(v, cluster.Entry{Key: kv[i].(string), Weight: float32(kv[i+1].(float64))})
+	}
+	return v.Sort()
+}
+
+func event(id, story string, n int, min, max string, v cluster.Vector) *cluster.Event {
+	c := cluster.NewCentroid()
+	c.Add(v, 1)
+	return &cluster.Event{ID: id, StoryID: story, C: c, N: n, Langs: map[string]int{"en": n},
+		Labels: map[string]string{"n:drmb": "Trump"}, Min: ParseDay(min), Max: ParseDay(max),
+		DateSum: float64(ParseDay(min).Unix() / 86400), DateN: 1, Blocked: map[string]bool{}}
+}
+
+func story(id, min, max string, v cluster.Vector) *cluster.Story {
+	c := cluster.NewCentroid()
+	c.Add(v, 1)
+	return &cluster.Story{ID: id, C: c, Min: ParseDay(min), Max: ParseDay(max)}
+}
+
+// sampleBatch is two events of one story, three articles, in two languages.
+func sampleBatch() *Batch {
+	v := vec("n:drmb", 2.0, "n:bdn", 1.5, "d:2025-10-20", 1.0)
+	e1 := event("e_a1", "s_a1", 2, "2025-10-20", "2025-10-21", v)
+	e1.Langs = map[string]int{"en": 1, "sq": 1}
+	e1.Blocked = map[string]bool{"x9": true}
+	e2 := event("e_a3", "s_a1", 1, "2025-10-25", "2025-10-25", vec("n:drmb", 1.0, "t:en:summit", 1.0))
+	return &Batch{
+		Articles: []Article{
+			{ID: "a1", Hash: "h1", Title: "Trump meets Putin", Text: "Trump and Putin will meet in Budapest.", Lang: "en",
+				Date: "2025-10-20", DateSource: "header", EventID: "e_a1", Score: 1, Features: `{"names":[]}`,
+				Evidence: []cluster.Shared{{Key: "n:drmb", Label: "Trump", Contribution: 1}}},
+			{ID: "a2", Hash: "h2", Title: "Trump takon Putinin", Text: "Trump dhe Putin takohen në Budapest.", Lang: "sq",
+				Date: "2025-10-21", DateSource: "text", EventID: "e_a1", Score: 0.4, Features: "{}"},
+			{ID: "a3", Hash: "h3", Title: "Summit", Text: "The summit was called off.", Lang: "en",
+				Date: "2025-10-25", DateSource: "header", EventID: "e_a3", Score: 1, Features: "{}"},
+		},
+		Mentions: map[string][]Mention{
+			"a1": {{Key: "drmb", Surface: "Trump", Kind: "person", Count: 2}, {Key: "bdn", Surface: "Putin", Kind: "person", Count: 1}},
+			"a2": {{Key: "drmb", Surface: "Trump", Kind: "person", Count: 1}},
+		},
+		Events:  []*cluster.Event{e1, e2},
+		Labels:  map[string]string{"e_a1": "Trump, Putin", "e_a3": "Trump"},
+		Links:   map[string]cluster.StoryLink{"e_a3": {EventID: "e_a3", StoryID: "s_a1", Score: 0.3, Shared: []cluster.Shared{{Key: "n:drmb", Contribution: 1}}}},
+		Stories: []*cluster.Story{story("s_a1", "2025-10-20", "2025-10-25", vec("n:drmb", 1.0))},
+		SLabels: map[string]string{"s_a1": "Trump"},
+		DFDelta: map[string]int{"n:drmb": 3, "n:bdn": 2, "d:2025-10-20": 2, "t:en:summit": 1},
+		NDocs:   3,
+	}
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *SQL) {
+		ctx := context.Background()
+		if err := s.migrate(ctx); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		var v int
+		if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations WHERE version < 1000`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		if v != len(migrations) || !s.hasVersion(ctx, syncVersionBase+len(migrationsSync)) {
+			t.Errorf("schema version %d, want %d", v, len(migrations))
+		}
+	})
+}
+
+func TestConcurrentOpenPostgres(t *testing.T) {
+	dsn := postgresTestDSN(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := Open(context.Background(), dsn)
+			if err == nil {
+				st.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("opening an empty database from four processes at once: %v", err)
+	}
+}
+
+func TestCommitAndRead(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *SQL) {
+		ctx := context.Background()
+		if err := s.Commit(ctx, sampleBatch()); err != nil {
+			t.Fatal(err)
+		}
+		na, ne, ns, err := s.Counts(ctx)
+		if err != nil || na != 3 || ne != 2 || ns != 1 {
+			t.Fatalf("Counts = %d %d %d %v, want 3 2 1", na, ne, ns, err)
+		}
+		h, err := s.Hashes(ctx, []string{"a1", "a3", "nope"})
+		if err != nil || len(h) != 2 || h["a1"] != "h1" || h["a3"] != "h3" {
+			t.Fatalf("Hashes = %v %v", h, err)
+		}
+		a, err := s.Article(ctx, "a1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.StoryID != "s_a1" || a.EventID != "e_a1" || a.Title != "Trump meets Putin" || len(a.Mentions) != 2 ||
+			a.Mentions[0].Surface != "Trump" || len(a.Evidence) != 1 || a.Evidence[0].Label != "Trump" {
+			t.Errorf("Article = %+v", a)
+		}
+		if _, err := s.Article(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Article(nope) err = %v, want ErrNotFound", err)
+		}
+		arts, err := s.Articles(ctx, ArticleFilter{EventID: "e_a1"})
+		if err != nil || len(arts) != 2 || arts[0].ID != "a1" || arts[1].ID != "a2" {
+			t.Fatalf("Articles(event) = %v %v", arts, err)
+		}
+		arts, err = s.Articles(ctx, ArticleFilter{StoryID: "s_a1", Limit: 1, Offset: 2})
+		if err != nil || len(arts) != 1 || arts[0].ID != "a3" {
+			t.Fatalf("Articles(story, page) = %v %v", arts, err)
+		}
+		arts, err = s.Articles(ctx, ArticleFilter{IDs: []string{"a3", "a2"}})
+		if err != nil || len(arts) != 2 {
+			t.Fatalf("Articles(ids) = %v %v", arts, err)
+		}
+		e, err := s.Event(ctx, "e_a1")
+		if err != nil || e.Label != "Trump, Putin" || e.Articles != 2 || e.Langs["sq"] != 1 || e.MinDate != "2025-10-20" {
+			t.Fatalf("Event = %+v %v", e, err)
+		}
+		if _, err := s.Event(ctx, "e_zz"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Event(e_zz) err = %v", err)
+		}
+		for _, c := range []struct {
+			f    EventFilter
+			want int
+		}{
+			{EventFilter{}, 2},
+			{EventFilter{StoryID: "s_a1"}, 2},
+			{EventFilter{Lang: "sq"}, 1},
+			{EventFilter{Since: "2025-10-22"}, 1},
+			{EventFilter{Until: "2025-10-22"}, 1},
+			{EventFilter{Limit: 1, Offset: 1}, 1},
+		} {
+			evs, err := s.Events(ctx, c.f)
+			if err != nil || len(evs) != c.want {
+				t.Errorf("Events(%+v) = %d events, %v; want %d", c.f, len(evs), err, c.want)
+			}
+		}
+		evs, _ := s.Events(ctx, EventFilter{StoryID: "s_a1"})
+		if len(evs) == 2 && (evs[1].ID != "e_a3" || evs[1].StoryScore != 0.3 || len(evs[1].StoryEvidence) != 1) {
+			t.Errorf("story link of e_a3 = %+v", evs[1])
+		}
+		st, err := s.Story(ctx, "s_a1")
+		if err != nil || st.Events != 2 || st.Articles != 3 || st.Langs["en"] != 2 || st.Label != "Trump" {
+			t.Fatalf("Story = %+v %v", st, err)
+		}
+		if _, err := s.Story(ctx, "s_zz"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Story(s_zz) err = %v", err)
+		}
+		sts, err := s.Stories(ctx)
+		if err != nil || len(sts) != 1 {
+			t.Fatalf("Stories = %v %v", sts, err)
+		}
+		men, err := s.MentionsOf(ctx, "e_a1")
+		if err != nil || len(men["a1"]) != 2 || len(men["a2"]) != 1 {
+			t.Fatalf("MentionsOf = %v %v", men, err)
+		}
+	})
+}
+
+func TestRecommitKeepsArticlesAndStoryLinks(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *SQL) {
+		ctx := context.Background()
+		if err := s.Commit(ctx, sampleBatch()); err != nil {
+			t.Fatal(err)
+		}
+		// A second batch changes e_a3 (one more member) without re-linking
+		// it: its story link is kept; a re-sent article is not duplicated.
+		b := sampleBatch()
+		b.Articles = b.Articles[2:]
+		b.Articles[0].Title = "changed"
+		b.Events = b.Events[1:]
+		b.Events[0].N = 2
+		b.Links = nil
+		b.DFDelta = map[string]int{"n:drmb": 1}
+		b.NDocs = 4
+		if err := s.Commit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.Article(ctx, "a3")
+		if err != nil || a.Title != "Summit" {
+			t.Errorf("re-sent article overwrote the stored one: %+v %v", a, err)
+		}
+		e, err := s.Event(ctx, "e_a3")
+		if err != nil || e.Articles != 2 || e.StoryScore != 0.3 || len(e.StoryEvidence) != 1 {
+			t.Errorf("Event after update = %+v %v", e, err)
+		}
+		n, _, _, _ := s.Counts(ctx)
+		if n != 3 {
+			t.Errorf("%d articles, want 3", n)
+		}
+	})
+}
+
+func TestLoadStateAndChanges(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *SQL) {
+		ctx := context.Background()
+		st, err := s.LoadState(ctx)
+		if err != nil || len(st.Events) != 0 || st.Version != 0 || st.NDocs != 0 {
+			t.Fatalf("empty state = %+v %v", st, err)
+		}
+		b := sampleBatch()
+		if err := s.Commit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if b.Version != 1 {
+			t.Errorf("first commit version %d, want 1", b.Version)
+		}
+		st, err = s.LoadState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Version != 1 || st.NDocs != 3 || len(st.Events) != 2 || len(st.Stories) != 1 || st.DF["n:drmb"] != 3 {
+			t.Fatalf("state = version %d, ndocs %d, %d events, %d stories, df %v", st.Version, st.NDocs, len(st.Events), len(st.Stories), st.DF)
+		}
+		e := st.Events[0]
+		if e.ID != "e_a1" || e.StoryID != "s_a1" || e.N != 2 || e.Langs["sq"] != 1 || !e.Blocked["x9"] ||
+			e.C.W["n:drmb"] != 2 || e.C.W["n:bdn"] != 1.5 || Day(e.Min) != "2025-10-20" || Day(e.Max) != "2025-10-21" || e.Labels["n:drmb"] != "Trump" {
+			t.Errorf("event = %+v", e)
+		}
+		if got := st.Stories[0]; got.ID != "s_a1" || got.C.W["n:drmb"] != 1 || Day(got.Max) != "2025-10-25" {
+			t.Errorf("story = %+v", got)
+		}
+
+		// A second commit touching one event, one key: Changes since 1
+		// returns only that.
+		b2 := &Batch{
+			Events:  []*cluster.Event{event("e_a3", "s_a1", 2, "2025-10-25", "2025-10-26", vec("n:drmb", 2.0))},
+			DFDelta: map[string]int{"n:drmb": 1, "n:new": 1},
+			NDocs:   4,
+		}
+		if err := s.Commit(ctx, b2); err != nil {
+			t.Fatal(err)
+		}
+		ch, err := s.Changes(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Version != 2 || ch.NDocs != 4 || len(ch.Events) != 1 || ch.Events[0].ID != "e_a3" || ch.Events[0].N != 2 ||
+			len(ch.Stories) != 0 || len(ch.DF) != 2 || ch.DF["n:drmb"] != 4 || ch.DF["n:new"] != 1 {
+			t.Errorf("Changes(1) = version %d, ndocs %d, events %v, stories %d, df %v", ch.Version, ch.NDocs, len(ch.Events), len(ch.Stories), ch.DF)
+		}
+		ch, err = s.Changes(ctx, 2)
+		if err != nil || len(ch.Events)+len(ch.Stories)+len(ch.DF) != 0 || ch.Version != 2 {
+			t.Errorf("Changes(2) = %+v %v, want nothing", ch, err)
+		}
+	})
+}
+
+func TestCommitIsAtomic(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *SQL) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := s.Commit(ctx, sampleBatch()); err == nil {
+			t.Fatal("commit with a cancelled context succeeded")
+		}
+		n, ne, _, err := s.Counts(context.Background())
+		if err != nil || n != 0 || ne != 0 {
+			t.Errorf("after a failed commit: %d articles, %d events, %v", n, ne, err)
+		}
+	})
+}
+
+func TestClusteringLock(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *SQL) {
+		ctx := context.Background()
+		unlock, err := s.LockClustering(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.d.lockable {
+			unlock()
+			return
+		}
+		got := make(chan time.Time, 1)
+		go func() {
+			u2, err := s.LockClustering(ctx)
+			if err != nil {
+				t.Error(err)
+				got <- time.Now()
+				return
+			}
+			got <- time.Now()
+			u2()
+		}()
+		time.Sleep(200 * time.Millisecond)
+		released := time.Now()
+		unlock()
+		if at := <-got; at.Before(released) {
+			t.Error("a second writer took the clustering lock while the first held it")
+		}
+		// A cancelled wait returns an error instead of hanging.
+		unlock, err = s.LockClustering(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		if u, err := s.LockClustering(cctx); err == nil {
+			u()
+			t.Error("LockClustering succeeded while the lock was held")
+		}
+	})
+}
+
+func TestRedact(t *testing.T) {
+	if got := redact("postgres://u:secret@h:5432/db"); got != "postgres://u:***@h:5432/db" {
+		t.Errorf("redact = %q", got)
+	}
+}
+
+func (s *SQL) hasVersion(ctx context.Context, v int) bool {
+	var n int
+	s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n)
+	return n == 1
+}
