@@ -28,6 +28,8 @@ const usage = `storyline turns news articles in any language into events, storie
 
 Usage:
   storyline ingest [--db DSN] INPUT...        files, directories, .jsonl, - (stdin)
+  storyline ingest [--db DSN] FEED_URL...     read RSS/Atom/JSON feeds once
+  storyline watch [--db DSN] [--interval 10m] FEEDS   poll a feed list (URLs or OPML)
   storyline export [--db DSN] [--format jsonl|csv]
   storyline events [--db DSN] [--story ID] [--lang xx] [--since D] [--until D] [--json]
   storyline stories [--db DSN] [--json]
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd {
 	case "ingest":
 		return cmdIngest(ctx, args, stdin, stderr)
+	case "watch":
+		return cmdWatch(ctx, args, stderr)
 	case "export":
 		return cmdExport(ctx, args, stdout)
 	case "events":
@@ -150,6 +154,12 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 	}
 	if fs.NArg() == 0 {
 		return usageErr("ingest: name at least one input (file, directory, .jsonl or -)")
+	}
+	if feeds, err := feedArgs(fs.Args()); err != nil || feeds != nil {
+		if err != nil {
+			return err
+		}
+		return ingestFeeds(ctx, *db, feeds, stderr)
 	}
 	if *batch < 1 {
 		return usageErr("ingest: --batch must be at least 1")

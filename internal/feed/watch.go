@@ -60,6 +60,11 @@ type Watcher struct {
 
 	OnRound func(Round) // called after every round, including the last partial one
 	OnError func(error) // called as each error happens; optional
+	// OnState is called after each fetch of a feed with its new state, for
+	// a store to persist (see Restore); optional. On success it comes after
+	// the sink stored the feed's articles, so persisted validators never
+	// cover articles that were not stored.
+	OnState func(State)
 
 	mu     sync.Mutex
 	seen   map[string]bool
@@ -167,6 +172,7 @@ func (w *Watcher) Round(ctx context.Context) Round {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			old := w.Fetcher.Validators(u)
 			res, err := w.fetchFeed(ctx, u)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -177,6 +183,7 @@ func (w *Watcher) Round(ctx context.Context) Round {
 				r.Done++
 				rmu.Unlock()
 				report(err)
+				w.stateChanged(u, err)
 				return
 			}
 			w.succeeded(u)
@@ -199,8 +206,13 @@ func (w *Watcher) Round(ctx context.Context) Round {
 			r.Copies += copies
 			rmu.Unlock()
 			if serr != nil {
-				report(&Error{URL: u, Err: fmt.Errorf("storing articles: %w", serr)})
+				// Fetch the whole feed again next time: a 304 would hide
+				// the articles that were not stored.
+				w.Fetcher.SetValidators(u, old)
+				serr = &Error{URL: u, Err: fmt.Errorf("storing articles: %w", serr)}
+				report(serr)
 			}
+			w.stateChanged(u, serr)
 		}()
 	}
 	wg.Wait()

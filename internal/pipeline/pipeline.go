@@ -31,6 +31,8 @@ type Pipeline struct {
 	mu sync.Mutex // one batch at a time: the clusterer is not concurrent
 	// version is the store version the clustering state reflects (sync.go).
 	version int64
+
+	copies *copyIndex // near-duplicates among recent articles (copies.go)
 }
 
 // Result counts what one call to Ingest did.
@@ -39,6 +41,7 @@ type Result struct {
 	Unchanged int // already stored with the same content
 	Rejected  int // bad records
 	NewEvents int
+	Copies    int // of the added, how many are near-duplicates of an earlier article
 }
 
 // Open loads the clustering state from st.
@@ -51,7 +54,11 @@ func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, er
 	c.DF = state.DF
 	c.NDocs = state.NDocs
 	c.Restore(state.Stories, state.Events)
-	return &Pipeline{st: st, c: c, version: state.Version}, nil
+	p := &Pipeline{st: st, c: c, version: state.Version}
+	if err := p.loadCopies(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Clusterer exposes the clustering state (for evaluation and tuning).
@@ -128,7 +135,11 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 	if len(fresh) == 0 {
 		return res, nil
 	}
-	assigns, links := p.c.Add(docs)
+	marks := p.findCopies(fresh)
+	assigns, links, plain, err := p.clusterBatch(ctx, docs, marks)
+	if err != nil {
+		return res, err
+	}
 	byDoc := map[string]cluster.Assignment{}
 	for _, as := range assigns {
 		byDoc[as.DocID] = as
@@ -144,7 +155,10 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		SLabels:  map[string]string{},
 		DFDelta:  map[string]int{},
 		NDocs:    p.c.NDocs,
+
+		Signatures: map[string][]byte{},
 	}
+	copyMarks := map[string]copyMark{}
 	for i, a := range fresh {
 		as := byDoc[a.ID]
 		rec := recs[i]
@@ -157,9 +171,18 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 			ID: a.ID, Hash: hashes[a.ID], Title: a.Title, Text: a.Text, Lang: a.Lang,
 			Date: rec.Date, DateSource: rec.DateSource, URL: a.URL, Source: a.Source, Origin: a.Origin,
 			EventID: as.EventID, Score: as.Score, Evidence: as.Shared, Features: string(fj),
+			CopyOf: marks[i].of, CopySim: marks[i].sim,
 		})
+		b.Signatures[a.ID], _ = marks[i].sig.MarshalBinary()
+		copyMarks[a.ID] = marks[i]
+		if marks[i].of != "" {
+			res.Copies++
+		}
 		for _, n := range rec.Names {
 			b.Mentions[a.ID] = append(b.Mentions[a.ID], store.Mention{Key: n.Key, Surface: n.Surface, Kind: n.Kind, Count: n.Count})
+		}
+		if !plain[i] {
+			continue // a copy is not counted again in document frequencies
 		}
 		for _, e := range docs[i].Vec {
 			b.DFDelta[e.Key]++
@@ -191,6 +214,7 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		s.Dirty = false
 	}
 	res.Added = len(fresh)
+	p.remember(ctx, b.Articles, copyMarks)
 	return res, nil
 }
 

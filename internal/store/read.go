@@ -10,13 +10,13 @@ import (
 )
 
 const articleCols = `a.id, a.hash, a.title, a.body, a.lang, a.date, a.date_source, a.url, a.source, a.origin, a.event_id,
-	COALESCE(e.story_id, ''), a.score, a.evidence, a.features, a.seq`
+	COALESCE(e.story_id, ''), a.score, a.evidence, a.features, a.seq, a.copy_of, a.copy_sim`
 
 func scanArticle(sc interface{ Scan(...any) error }) (Article, error) {
 	var a Article
 	var ev string
 	err := sc.Scan(&a.ID, &a.Hash, &a.Title, &a.Text, &a.Lang, &a.Date, &a.DateSource, &a.URL, &a.Source, &a.Origin,
-		&a.EventID, &a.StoryID, &a.Score, &ev, &a.Features, &a.Seq)
+		&a.EventID, &a.StoryID, &a.Score, &ev, &a.Features, &a.Seq, &a.CopyOf, &a.CopySim)
 	if err != nil {
 		return a, err
 	}

@@ -95,6 +95,24 @@ var migrations = []string{
 		k TEXT PRIMARY KEY,
 		v TEXT NOT NULL
 	);`,
+	// 2: near-duplicate (wire copy) marks and signatures, and the state of
+	// watched feeds (cache validators and backoff) kept across restarts.
+	`ALTER TABLE articles ADD COLUMN copy_of TEXT NOT NULL DEFAULT '';
+	ALTER TABLE articles ADD COLUMN copy_sim {{float}} NOT NULL DEFAULT 0;
+	CREATE INDEX articles_copy_of ON articles(copy_of);
+	CREATE TABLE signatures (
+		article_id TEXT PRIMARY KEY,
+		sig {{blob}} NOT NULL
+	);
+	CREATE TABLE feeds (
+		url TEXT PRIMARY KEY,
+		etag TEXT NOT NULL DEFAULT '',
+		last_modified TEXT NOT NULL DEFAULT '',
+		failures INTEGER NOT NULL DEFAULT 0,
+		next_try TEXT NOT NULL DEFAULT '',
+		last_error TEXT NOT NULL DEFAULT '',
+		updated_at TEXT NOT NULL DEFAULT ''
+	);`,
 }
 
 // SQL is the Store over database/sql.
@@ -144,7 +162,7 @@ func (s *SQL) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this storyline (%d); upgrade storyline", have, len(migrations))
 	}
 	for v := have + 1; v <= len(migrations); v++ {
-		m := strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint).Replace(migrations[v-1])
+		m := strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint, "{{blob}}", s.d.blobType()).Replace(migrations[v-1])
 		err := s.tx(ctx, func(tx *sql.Tx) error {
 			if s.d.lockable {
 				// Two processes starting at once on an empty database
@@ -251,8 +269,8 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 		}
 		b.Version = ver
 		insArt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO articles
-			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`))
+			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at, copy_of, copy_sim)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`))
 		if err != nil {
 			return err
 		}
@@ -265,7 +283,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 		for _, a := range b.Articles {
 			seq++
 			if _, err := insArt.ExecContext(ctx, a.ID, a.Hash, a.Title, a.Text, a.Lang, a.Date, a.DateSource, a.URL, a.Source, a.Origin,
-				a.EventID, a.Score, jsonString(nonNil(a.Evidence)), a.Features, seq, now); err != nil {
+				a.EventID, a.Score, jsonString(nonNil(a.Evidence)), a.Features, seq, now, a.CopyOf, a.CopySim); err != nil {
 				return fmt.Errorf("store article %s: %w", a.ID, err)
 			}
 			for _, m := range b.Mentions[a.ID] {
@@ -273,6 +291,9 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 					return fmt.Errorf("store mentions of %s: %w", a.ID, err)
 				}
 			}
+		}
+		if err := s.commitSignatures(ctx, tx, b.Signatures); err != nil {
+			return err
 		}
 		upEv, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events
 			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked, ver)

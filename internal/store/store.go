@@ -36,6 +36,11 @@ type Article struct {
 	Features string `json:"-"`
 	// Seq orders articles by arrival.
 	Seq int64 `json:"-"`
+	// CopyOf is the id of the first article this one is a near-duplicate
+	// of (a syndicated wire copy or re-post), "" for an original; CopySim
+	// is the estimated text containment that made it a copy.
+	CopyOf  string  `json:"copy_of,omitempty"`
+	CopySim float64 `json:"copy_sim,omitempty"`
 }
 
 // Mention is one entity an article names, with its spelling there.
@@ -102,6 +107,9 @@ type Batch struct {
 	// Dates of earlier articles that the batch inferred (id → date).
 	DFDelta map[string]int
 	NDocs   int
+	// Signatures holds the near-duplicate signature (neardup.Signature,
+	// binary form) of each new article, by id.
+	Signatures map[string][]byte
 	// Moves re-assigns stored articles (id → event id) and Correction
 	// records why; both are set only by corrections.
 	Moves      map[string]string

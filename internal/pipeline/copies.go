@@ -1,0 +1,204 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"storyline/internal/article"
+	"storyline/internal/cluster"
+	"storyline/internal/neardup"
+	"storyline/internal/store"
+)
+
+// DefaultCopyWindow is how many of the most recently stored articles the
+// near-duplicate index holds. Wire copies appear within hours or days of the
+// original, so older articles need not be compared; the bound keeps memory
+// flat on a store of millions: an indexed article costs about 10 KB (its
+// signature and 128 LSH bucket entries), so the default is some 50 MB.
+const DefaultCopyWindow = 5000
+
+// copyIndex finds near-duplicates of new articles among recent ones.
+type copyIndex struct {
+	idx *neardup.Index
+	// origin maps every indexed copy to its original. The index treats a
+	// copy loaded from the store as a text of its own, so a match on it is
+	// resolved here to "copy of the first".
+	origin map[string]string
+	window int
+}
+
+// copyMark is what copy detection decided for one new article.
+type copyMark struct {
+	of  string // original's id, "" for an original
+	sim float64
+	sig neardup.Signature
+}
+
+// loadCopies (re)builds the index from the signatures of the most recent
+// articles in the store, when the store keeps them.
+func (p *Pipeline) loadCopies(ctx context.Context) error {
+	window := DefaultCopyWindow
+	if p.copies != nil && p.copies.window > 0 {
+		window = p.copies.window
+	}
+	ci := &copyIndex{idx: neardup.NewIndex(), origin: map[string]string{}, window: window}
+	if cs, ok := p.st.(store.CopyStore); ok {
+		sigs, err := cs.Signatures(ctx, window)
+		if err != nil {
+			return fmt.Errorf("load near-duplicate signatures: %w", err)
+		}
+		for _, s := range sigs {
+			var sig neardup.Signature
+			if err := sig.UnmarshalBinary(s.Sig); err != nil {
+				return fmt.Errorf("signature of %s: %w", s.ArticleID, err)
+			}
+			ci.idx.AddSignature(s.ArticleID, sig)
+			if s.CopyOf != "" {
+				ci.origin[s.ArticleID] = s.CopyOf
+			}
+		}
+	}
+	p.copies = ci
+	return nil
+}
+
+// SetCopyWindow changes how many recent articles the near-duplicate index
+// holds (DefaultCopyWindow unless set) and rebuilds it from the store.
+func (p *Pipeline) SetCopyWindow(ctx context.Context, n int) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.copies.window = n
+	return p.loadCopies(ctx)
+}
+
+// root resolves an indexed id to the first article of its copy chain.
+func (ci *copyIndex) root(id string) string {
+	if o, ok := ci.origin[id]; ok {
+		return o
+	}
+	return id
+}
+
+// findCopies decides, in input order, which new articles are near-duplicates
+// of a recent stored article or of an earlier article of the batch. Nothing
+// is added to the index here: remember does that once the batch is stored,
+// so a failed commit leaves no trace of articles that are not stored.
+func (p *Pipeline) findCopies(fresh []*article.Article) []copyMark {
+	marks := make([]copyMark, len(fresh))
+	parallel(len(fresh), func(i int) {
+		marks[i].sig = neardup.Sketch(fresh[i].Text)
+	})
+	batch := neardup.NewIndex()
+	pos := make(map[string]int, len(fresh))
+	for i, a := range fresh {
+		pos[a.ID] = i
+		m := &marks[i]
+		mainID, mainSim, inMain := p.copies.idx.FindSignature(m.sig)
+		first, batchSim := batch.ObserveSignature(a.ID, m.sig)
+		switch {
+		case inMain && (first == "" || mainSim >= batchSim):
+			m.of, m.sim = p.copies.root(mainID), mainSim
+		case first != "":
+			// first is the earliest batch article of the chain; it may
+			// itself copy a stored article.
+			m.of, m.sim = first, batchSim
+			if o := marks[pos[first]].of; o != "" {
+				m.of = o
+			}
+		}
+	}
+	return marks
+}
+
+// remember adds a stored batch to the index, and rebuilds the index from
+// the store when it has grown a quarter past its window. A failed rebuild keeps
+// the current (larger) index; the next batch tries again.
+func (p *Pipeline) remember(ctx context.Context, arts []store.Article, marks map[string]copyMark) {
+	for _, a := range arts {
+		m, ok := marks[a.ID]
+		if !ok {
+			continue
+		}
+		p.copies.idx.AddSignature(a.ID, m.sig)
+		if a.CopyOf != "" {
+			p.copies.origin[a.ID] = a.CopyOf
+		}
+	}
+	if p.copies.window > 0 && p.copies.idx.Len() > p.copies.window+p.copies.window/4 {
+		_ = p.loadCopies(ctx)
+	}
+}
+
+// originalEvents returns the event of each stored original among ids.
+func (p *Pipeline) originalEvents(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(ids); start += 500 {
+		arts, err := p.st.Articles(ctx, store.ArticleFilter{IDs: ids[start:min(len(ids), start+500)]})
+		if err != nil {
+			return nil, fmt.Errorf("look up originals of copies: %w", err)
+		}
+		for _, a := range arts {
+			out[a.ID] = a.EventID
+		}
+	}
+	return out, nil
+}
+
+// clusterBatch clusters the originals of a batch and puts each copy into
+// its original's event without weighing it again. A copy whose original
+// cannot be found loses its mark; a copy a person moved out of its
+// original's event is clustered as an ordinary article but keeps its mark.
+// plain[i] reports whether docs[i] was clustered as an ordinary article,
+// so that its features count in the document frequencies.
+func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks []copyMark) (assigns []cluster.Assignment, links []cluster.StoryLink, plain []bool, err error) {
+	plain = make([]bool, len(docs))
+	inBatch := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		inBatch[d.ID] = true
+	}
+	var originals []*cluster.Doc
+	var stored []string
+	for i, d := range docs {
+		switch of := marks[i].of; {
+		case of == "":
+			plain[i] = true
+			originals = append(originals, d)
+		case !inBatch[of]:
+			stored = append(stored, of)
+		}
+	}
+	events, err := p.originalEvents(ctx, stored)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(originals) > 0 {
+		assigns, links = p.c.Add(originals)
+	}
+	for _, as := range assigns {
+		events[as.DocID] = as.EventID
+	}
+	var rest []*cluster.Doc
+	for i, d := range docs {
+		m := &marks[i]
+		if m.of == "" {
+			continue
+		}
+		ev, found := events[m.of]
+		if found {
+			if as, ok := p.c.AddCopy(d.ID, d.Date, ev); ok {
+				as.Score = m.sim
+				assigns = append(assigns, as)
+				continue
+			}
+		} else {
+			m.of, m.sim = "", 0
+		}
+		plain[i] = true
+		rest = append(rest, d)
+	}
+	if len(rest) > 0 {
+		a2, l2 := p.c.Add(rest)
+		assigns, links = append(assigns, a2...), append(links, l2...)
+	}
+	return assigns, links, plain, nil
+}
