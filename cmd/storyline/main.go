@@ -149,7 +149,12 @@ func open(ctx context.Context, dsn string) (store.Store, error) {
 func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Writer) error {
 	fs, db := flags("ingest")
 	batch := fs.Int("batch", pipeline.DefaultBatchSize, "articles per transaction")
+	weights := fs.String("weights", "", "clustering weights JSON file (default: the built-in tuned weights)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	w, err := loadWeights(*weights)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -170,7 +175,7 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 	}
 	defer st.Close()
 	lang.Warm()
-	p, err := pipeline.Open(ctx, st, cluster.DefaultWeights())
+	p, err := pipeline.Open(ctx, st, w)
 	if err != nil {
 		return err
 	}
@@ -397,13 +402,18 @@ func cmdEval(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	asJSON := fs.Bool("json", false, "JSON output")
+	weights := fs.String("weights", "", "clustering weights JSON file (default: the built-in tuned weights)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageErr("eval: name one labelled JSON Lines file")
 	}
-	r, err := eval.Run(ctx, fs.Arg(0), cluster.DefaultWeights())
+	w, err := loadWeights(*weights)
+	if err != nil {
+		return err
+	}
+	r, err := eval.Run(ctx, fs.Arg(0), w)
 	if err != nil {
 		return fmt.Errorf("eval %s: %w", fs.Arg(0), err)
 	}
@@ -421,6 +431,23 @@ func cmdEval(ctx context.Context, args []string, stdout io.Writer) error {
 	row("events, cross-lingual", r.EventCross)
 	row("stories, cross-lingual", r.StoryCross)
 	return nil
+}
+
+// loadWeights reads clustering weights from a file, or returns the
+// built-in ones for "".
+func loadWeights(path string) (cluster.Weights, error) {
+	if path == "" {
+		return cluster.DefaultWeights(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cluster.Weights{}, err
+	}
+	w, err := cluster.ParseWeights(data)
+	if err != nil {
+		return w, fmt.Errorf("weights %s: %w", path, err)
+	}
+	return w, nil
 }
 
 func cmdTune(ctx context.Context, args []string, stdout, stderr io.Writer) error {

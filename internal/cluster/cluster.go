@@ -22,6 +22,36 @@ type Doc struct {
 	// Labels maps keys to a readable form ("n:drmb" → "Trump") for
 	// evidence.
 	Labels map[string]string
+	// Mentioned are the dates the text names, Year 0 when it gives none.
+	// For an undated article they stand in, weakly, for its date.
+	Mentioned []Day
+}
+
+// Day is a civil date whose year may be unknown (0).
+type Day struct {
+	Year  int        `json:"y,omitempty"`
+	Month time.Month `json:"m"`
+	Day   int        `json:"d"`
+}
+
+// gapFrom returns how many days the nearest mentioned date lies from t
+// (a year-less date taking the year that brings it nearest), or -1.
+func gapFrom(ms []Day, t time.Time) float64 {
+	best := -1.0
+	for _, m := range ms {
+		y0, y1 := m.Year, m.Year
+		if m.Year == 0 {
+			y0, y1 = t.Year()-1, t.Year()+1
+		}
+		for y := y0; y <= y1; y++ {
+			d := time.Date(y, m.Month, m.Day, 0, 0, 0, 0, time.UTC)
+			g := math.Abs(d.Sub(t).Hours() / 24)
+			if best < 0 || g < best {
+				best = g
+			}
+		}
+	}
+	return best
 }
 
 // Event is a group of articles reporting one happening.
@@ -42,7 +72,25 @@ type Event struct {
 	// Blocked lists articles a person moved out of this event; they are
 	// never put back by the clusterer.
 	Blocked map[string]bool
+	// Members holds the weighted vectors of up to maxMembers articles: an
+	// article is compared with the members most like it rather than with
+	// the centroid alone, which in a multilingual event mixes words of
+	// many languages and dilutes every cosine.
+	Members []Member
 }
+
+// Member is one article's vector kept in its event for comparison.
+type Member struct {
+	ID        string    `json:"id"`
+	Lang      string    `json:"lang"`
+	Vec       Vector    `json:"vec"`
+	Date      time.Time `json:"date"`
+	Mentioned []Day     `json:"mentioned,omitempty"`
+}
+
+// maxMembers bounds the member vectors an event keeps; the first articles
+// of an event are kept, as they define it.
+const maxMembers = 24
 
 // Date returns the event's date: the mean date of its dated articles.
 func (e *Event) Date() time.Time {
@@ -90,6 +138,10 @@ type Clusterer struct {
 	Events  map[string]*Event
 	Stories map[string]*Story
 	DF      map[string]int
+	// KeyLang is the language a key was seen in, or "*" when seen in
+	// several: only keys seen in several languages can join articles of
+	// different languages, so only they count when such articles meet.
+	KeyLang map[string]string
 	NDocs   int
 
 	postings      map[string][]*Event
@@ -103,6 +155,7 @@ func New(w Weights) *Clusterer {
 		Events:        map[string]*Event{},
 		Stories:       map[string]*Story{},
 		DF:            map[string]int{},
+		KeyLang:       map[string]string{},
 		postings:      map[string][]*Event{},
 		storyPostings: map[string][]*Story{},
 	}
@@ -166,12 +219,7 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	for _, d := range docs {
-		c.NDocs++
-		for _, e := range d.Vec {
-			c.DF[e.Key]++
-		}
-	}
+	c.Observe(docs)
 	weighted := make([]Vector, len(docs))
 	for i, d := range docs {
 		weighted[i] = c.weigh(d.Vec)
@@ -222,20 +270,19 @@ type candidate struct {
 }
 
 func (c *Clusterer) assign(d *Doc, v Vector) Assignment {
-	vn := norms(v)
 	best := Assignment{DocID: d.ID, Score: -1}
 	var bestEvent *Event
 	for _, cand := range c.candidates(d, v) {
 		if cand.e.Blocked[d.ID] {
 			continue
 		}
-		score, comps, shared := c.score(d, v, vn, cand.e)
+		score, comps, shared := c.score(d, v, cand.e)
 		if score > best.Score || (score == best.Score && bestEvent != nil && cand.e.ID < bestEvent.ID) {
 			best = Assignment{DocID: d.ID, EventID: cand.e.ID, Score: score, Components: comps, Shared: shared}
 			bestEvent = cand.e
 		}
 	}
-	if bestEvent == nil || best.Score < c.W.threshold(d, bestEvent) {
+	if bestEvent == nil || best.Score < c.W.Threshold {
 		bestEvent = &Event{ID: "e_" + d.ID, C: NewCentroid(), Langs: map[string]int{}, Labels: map[string]string{}}
 		c.Events[bestEvent.ID] = bestEvent
 		best = Assignment{DocID: d.ID, EventID: bestEvent.ID, NewEvent: true, Score: 1}
@@ -255,6 +302,9 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 		}
 	}
 	e.C.Add(v, 1)
+	if len(e.Members) < maxMembers {
+		e.Members = append(e.Members, Member{ID: d.ID, Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned})
+	}
 	e.N++
 	e.Langs[d.Lang]++
 	if !d.Date.IsZero() {
@@ -337,35 +387,68 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 	return out
 }
 
-// score is the similarity of a document to an event: a weighted mean of
-// per-component cosines (names, same-language words, dates, numbers),
-// over the components the document has, scaled by time decay.
-func (c *Clusterer) score(d *Doc, v Vector, vn map[string]float64, e *Event) (float64, map[string]float64, []Shared) {
-	cos, shared := cosines(v, vn, e.C)
-	sameLang := e.Langs[d.Lang] > 0 && cos["terms"] > 0
-	w := c.W.Cross
-	if sameLang {
-		w = c.W.Same
+// score is the similarity of a document to an event: the mean of the pair
+// model's probabilities for the (up to) TopK most similar members.
+func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float64, []Shared) {
+	type pair struct {
+		p float64
+		f [numPairFeatures]float64
 	}
-	has := map[string]bool{}
-	for ns := range vn {
-		has[group(ns)] = true
-	}
-	var num, den float64
-	for g, wg := range w {
-		if !has[g] {
-			continue
+	var pairs []pair
+	da := PairSide{Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned}
+	for i := range e.Members {
+		m := &e.Members[i]
+		db := PairSide{Lang: m.Lang, Vec: m.Vec, Date: m.Date, Mentioned: m.Mentioned}
+		if db.Date.IsZero() {
+			// An undated member stands at its event's date.
+			db.Date = e.Date()
 		}
-		num += wg * cos[g]
-		den += wg
+		f := c.PairFeatures(da, db)
+		pairs = append(pairs, pair{c.W.Prob(f), f})
 	}
-	if den == 0 {
-		return 0, cos, shared
+	if len(pairs) == 0 {
+		return 0, nil, nil
 	}
-	s := num / den
-	decay := c.W.decay(d.Date, e.Min, e.Max, c.W.TauDays)
-	cos["decay"] = decay
-	return s * decay, cos, shared
+	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Compare(b.p, a.p) })
+	k := min(len(pairs), max(1, c.W.TopK))
+	var sum float64
+	for _, p := range pairs[:k] {
+		sum += p.p
+	}
+	comps := map[string]float64{}
+	for i, name := range PairFeatureNames[1:] {
+		if v := pairs[0].f[i+1]; v != 0 {
+			comps[name] = math.Round(v*1000) / 1000
+		}
+	}
+	_, shared := cosines(v, norms(v), e.C)
+	return sum / float64(k), comps, shared
+}
+
+const (
+	gNames = iota
+	gTerms
+	gDates
+	gNumbers
+)
+
+var groupNames = [4]string{"names", "terms", "dates", "numbers"}
+
+func groupIndex(key string) int {
+	if len(key) < 2 || key[1] != ':' {
+		return -1
+	}
+	switch key[0] {
+	case 'n', 'p':
+		return gNames
+	case 't':
+		return gTerms
+	case 'd', 'm':
+		return gDates
+	case '#':
+		return gNumbers
+	}
+	return -1
 }
 
 // label gives the top shared keys their readable form.

@@ -33,6 +33,7 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 		old.C, old.Min, old.Max, old.Dirty = s.C, s.Min, s.Max, false
 	}
 	for _, e := range events {
+		c.learnKeyLangs(e)
 		old := c.Events[e.ID]
 		if old == nil {
 			e.Dirty = false
@@ -66,5 +67,20 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 			}
 		}
 		c.index(old, fresh)
+	}
+}
+
+// learnKeyLangs records the languages an event's member articles saw its
+// keys in, as Add does for the articles of a batch, so that keys seen by
+// another writer in several languages count across languages here too.
+func (c *Clusterer) learnKeyLangs(e *Event) {
+	for _, m := range e.Members {
+		for _, en := range m.Vec {
+			if l, ok := c.KeyLang[en.Key]; !ok {
+				c.KeyLang[en.Key] = m.Lang
+			} else if l != m.Lang {
+				c.KeyLang[en.Key] = "*"
+			}
+		}
 	}
 }

@@ -12,19 +12,13 @@ import (
 // weights.json beside this file, with a note on how they were obtained;
 // `storyline tune` searches them again on a labelled file.
 type Weights struct {
-	// Same weighs the components when the article shares words with the
-	// event (same language); Cross when it can only share names, dates and
-	// numbers.
-	Same  map[string]float64 `json:"same"`
-	Cross map[string]float64 `json:"cross"`
-	// Threshold and CrossThreshold are the least scores for joining an
-	// event.
-	Threshold      float64 `json:"threshold"`
-	CrossThreshold float64 `json:"cross_threshold"`
-	// TauDays is the time decay: a day gap beyond the event's span
-	// multiplies the score by exp(-gap/TauDays). WindowDays bounds the
-	// candidates; UnknownDate is the factor when either date is unknown.
-	TauDays     float64 `json:"tau_days"`
+	// Pair holds the pair model's coefficients by feature name (see
+	// PairFeatureNames).
+	Pair map[string]float64 `json:"pair"`
+	// Threshold is the least mean pair probability for joining an event.
+	Threshold float64 `json:"threshold"`
+	// WindowDays bounds the candidates in time; UnknownDate is the story
+	// decay factor when a date is unknown.
 	WindowDays  float64 `json:"window_days"`
 	UnknownDate float64 `json:"unknown_date"`
 
@@ -35,6 +29,9 @@ type Weights struct {
 	StoryWindowDays float64 `json:"story_window_days"`
 
 	MaxCandidates int `json:"max_candidates"`
+	// TopK is how many of an event's most similar members an article's
+	// score is averaged over.
+	TopK int `json:"top_k"`
 
 	// Obtained says how these values were found.
 	Obtained string `json:"obtained"`
@@ -45,18 +42,29 @@ var defaultWeights []byte
 
 // DefaultWeights returns the tuned weights shipped with Storyline.
 func DefaultWeights() Weights {
-	var w Weights
-	if err := json.Unmarshal(defaultWeights, &w); err != nil {
+	w, err := ParseWeights(defaultWeights)
+	if err != nil {
 		panic(fmt.Sprintf("cluster: bad embedded weights.json: %v", err))
 	}
 	return w
 }
 
-func (w Weights) threshold(d *Doc, e *Event) float64 {
-	if e.Langs[d.Lang] > 0 {
-		return w.Threshold
+// ParseWeights reads weights from JSON; every pair feature must have a
+// coefficient and the threshold must be a probability.
+func ParseWeights(data []byte) (Weights, error) {
+	var w Weights
+	if err := json.Unmarshal(data, &w); err != nil {
+		return w, err
 	}
-	return w.CrossThreshold
+	for _, name := range PairFeatureNames {
+		if _, ok := w.Pair[name]; !ok {
+			return w, fmt.Errorf("pair model has no coefficient for %q", name)
+		}
+	}
+	if w.Threshold <= 0 || w.Threshold >= 1 {
+		return w, fmt.Errorf("threshold %v is not a probability", w.Threshold)
+	}
+	return w, nil
 }
 
 // gapDays is how many days t lies outside [min, max]; -1 when unknown.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"storyline/internal/cluster"
@@ -79,26 +81,11 @@ func Tune(ctx context.Context, path string, base cluster.Weights, log func(strin
 		get  func(w *cluster.Weights) float64
 		vals []float64
 	}
-	mapParam := func(which string, m func(w *cluster.Weights) map[string]float64, g string, vals []float64) param {
-		return param{which + "." + g,
-			func(w *cluster.Weights, v float64) { m(w)[g] = v },
-			func(w *cluster.Weights) float64 { return m(w)[g] }, vals}
-	}
-	same := func(w *cluster.Weights) map[string]float64 { return w.Same }
-	cross := func(w *cluster.Weights) map[string]float64 { return w.Cross }
-	wv := []float64{0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6}
 	params := []param{
 		{"threshold", func(w *cluster.Weights, v float64) { w.Threshold = v }, func(w *cluster.Weights) float64 { return w.Threshold },
-			[]float64{0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.28, 0.32, 0.36, 0.4}},
-		{"cross_threshold", func(w *cluster.Weights, v float64) { w.CrossThreshold = v }, func(w *cluster.Weights) float64 { return w.CrossThreshold },
-			[]float64{0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.28, 0.32, 0.36, 0.4}},
-		mapParam("same", same, "names", wv), mapParam("same", same, "terms", wv),
-		mapParam("same", same, "dates", wv), mapParam("same", same, "numbers", wv),
-		mapParam("cross", cross, "names", wv), mapParam("cross", cross, "dates", wv), mapParam("cross", cross, "numbers", wv),
-		{"tau_days", func(w *cluster.Weights, v float64) { w.TauDays = v }, func(w *cluster.Weights) float64 { return w.TauDays },
-			[]float64{1, 2, 3, 5, 8, 12}},
-		{"unknown_date", func(w *cluster.Weights, v float64) { w.UnknownDate = v }, func(w *cluster.Weights) float64 { return w.UnknownDate },
-			[]float64{0.6, 0.7, 0.8, 0.9, 1}},
+			[]float64{0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}},
+		{"top_k", func(w *cluster.Weights, v float64) { w.TopK = int(v) }, func(w *cluster.Weights) float64 { return float64(w.TopK) },
+			[]float64{1, 2, 3, 4}},
 		{"story_threshold", func(w *cluster.Weights, v float64) { w.StoryThreshold = v }, func(w *cluster.Weights) float64 { return w.StoryThreshold },
 			[]float64{0.05, 0.08, 0.1, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.35}},
 		{"story_names", func(w *cluster.Weights, v float64) { w.StoryNames = v }, func(w *cluster.Weights) float64 { return w.StoryNames },
@@ -107,13 +94,19 @@ func Tune(ctx context.Context, path string, base cluster.Weights, log func(strin
 			[]float64{15, 30, 60, 90, 150, 250}},
 	}
 	clone := func(w cluster.Weights) cluster.Weights {
-		w.Same, w.Cross = maps.Clone(w.Same), maps.Clone(w.Cross)
+		w.Pair = maps.Clone(w.Pair)
 		return w
 	}
 	objective := func(r *Report) float64 { return r.Event.F1 + r.Story.F1 }
 	best := clone(base)
-	bestR := p.Cluster(best, p.Docs)
 	var log2 strings.Builder
+	pair, loss := p.LearnPairModel(best)
+	best.Pair = pair
+	fmt.Fprintf(&log2, "pair model learned on all pairs (balanced log-loss %.4f): %v\n", loss, pair)
+	if log != nil {
+		log(strings.TrimSpace(log2.String()))
+	}
+	bestR := p.Cluster(best, p.Docs)
 	fmt.Fprintf(&log2, "start: event F1 %.3f, story F1 %.3f\n", bestR.Event.F1, bestR.Story.F1)
 	for round := 1; round <= 3; round++ {
 		improved := false
@@ -121,10 +114,24 @@ func Tune(ctx context.Context, path string, base cluster.Weights, log func(strin
 			if err := ctx.Err(); err != nil {
 				return best, log2.String(), err
 			}
-			for _, v := range pr.vals {
-				w := clone(best)
-				pr.set(&w, v)
-				r := p.Cluster(w, p.Docs)
+			results := make([]*Report, len(pr.vals))
+			ws := make([]cluster.Weights, len(pr.vals))
+			var wg sync.WaitGroup
+			sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+			for i, v := range pr.vals {
+				ws[i] = clone(best)
+				pr.set(&ws[i], v)
+				wg.Add(1)
+				sem <- struct{}{}
+				go func(i int) {
+					defer wg.Done()
+					results[i] = p.Cluster(ws[i], p.Docs)
+					<-sem
+				}(i)
+			}
+			wg.Wait()
+			for i, v := range pr.vals {
+				w, r := ws[i], results[i]
 				if objective(r) > objective(bestR)+1e-9 {
 					best, bestR, improved = w, r, true
 					msg := fmt.Sprintf("round %d: %s=%.3g → event F1 %.3f, story F1 %.3f", round, pr.name, v, r.Event.F1, r.Story.F1)
@@ -139,7 +146,7 @@ func Tune(ctx context.Context, path string, base cluster.Weights, log func(strin
 			break
 		}
 	}
-	best.Obtained = fmt.Sprintf("storyline tune %s on %s: coordinate descent over %d parameters (objective event F1 + story F1), "+
+	best.Obtained = fmt.Sprintf("storyline tune %s on %s: pair model by logistic regression on all labelled pairs, then coordinate descent over %d parameters (objective event F1 + story F1), "+
 		"reaching event BCubed F1 %.3f, story BCubed F1 %.3f on %d articles",
 		shortPath(path), time.Now().UTC().Format(time.DateOnly), len(params), bestR.Event.F1, bestR.Story.F1, len(p.Docs))
 	return best, log2.String(), nil

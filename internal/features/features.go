@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"storyline/internal/article"
 	"storyline/internal/cluster"
@@ -68,7 +69,16 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		}
 	}
 
+	// The headline and lead say what an article is about; later
+	// paragraphs often recall earlier or coming happenings. Names and
+	// words of the lead count LeadBoost times more.
+	lead := clipBytes(a.Text, leadBytes)
+	leadNames := map[string]int{}
+	for _, m := range entity.Extract(a.Lang, a.Title, lead) {
+		leadNames[m.Key] = m.Count
+	}
 	for _, m := range entity.Extract(a.Lang, a.Title, a.Text) {
+		m.Count += (LeadBoost - 1) * leadNames[m.Key]
 		rec.Names = append(rec.Names, Name{Key: m.Key, Surface: m.Surface, Kind: string(m.Kind), Count: m.Count})
 		ns := cluster.NSName
 		if m.Canonical != "" && (strings.HasPrefix(m.Canonical, "country:") || strings.HasPrefix(m.Canonical, "city:")) {
@@ -78,8 +88,10 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 	}
 
 	seenDate := map[string]bool{}
+	var mentioned []cluster.Day
 	for _, m := range when.Extract(a.Lang, text, date) {
 		s := m.Date.String()
+		mentioned = append(mentioned, cluster.Day{Year: m.Date.Year, Month: m.Date.Month, Day: m.Date.Day})
 		if !seenDate[s] {
 			rec.Dates = append(rec.Dates, s)
 			seenDate[s] = true
@@ -96,7 +108,12 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		lang = "und"
 	}
 	seenNum := map[string]bool{}
+	leadEnd := len(text) - len(a.Text) + len(lead)
 	for _, w := range textproc.Words(text) {
+		weight := float32(1)
+		if w.Start < leadEnd {
+			weight = LeadBoost
+		}
 		if w.Script == textproc.ScriptNumeric {
 			if n, ok := number(w.Text); ok {
 				if !seenNum[n] {
@@ -112,9 +129,25 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 			continue
 		}
 		stem := textproc.Stem(lang, lw)
-		add(cluster.NSTerm+":"+lang+":"+stem, 1, lw)
+		add(cluster.NSTerm+":"+lang+":"+stem, weight, lw)
 	}
-	return rec, &cluster.Doc{ID: a.ID, Lang: a.Lang, Date: date, Vec: vec.Sort(), Labels: labels}
+	return rec, &cluster.Doc{ID: a.ID, Lang: a.Lang, Date: date, Vec: vec.Sort(), Labels: labels, Mentioned: mentioned}
+}
+
+// leadBytes is how much of the text counts as the lead.
+const leadBytes = 400
+
+// LeadBoost is how much more a name or word of the headline and lead counts.
+const LeadBoost = 2
+
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // number normalises a numeric word to ASCII digits ("٣١٤" → "314",

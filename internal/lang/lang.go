@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pemistahl/lingua-go"
+	"github.com/shopspring/decimal"
 )
 
 // Undetermined is the code for text whose language is not known.
@@ -38,6 +39,13 @@ var (
 )
 
 func load() {
+	// lingua computes probabilities with shopspring/decimal's ExpTaylor,
+	// which grows a package-level factorial cache without a lock. Filling
+	// the cache now, past any exponent a 1500-byte sample can produce,
+	// makes concurrent Detect calls only read it.
+	if _, err := decimal.NewFromInt(-400).ExpTaylor(25); err != nil {
+		panic(err)
+	}
 	detector = lingua.NewLanguageDetectorBuilder().
 		FromAllLanguages().
 		WithLowAccuracyMode().

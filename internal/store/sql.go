@@ -296,14 +296,14 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			return err
 		}
 		upEv, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events
-			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked, ver)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked, ver, members)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (id) DO UPDATE SET story_id = excluded.story_id, label = excluded.label, date = excluded.date,
 			min_date = excluded.min_date, max_date = excluded.max_date, n = excluded.n, langs = excluded.langs,
 			labels = excluded.labels, centroid = excluded.centroid, date_sum = excluded.date_sum, date_n = excluded.date_n,
 			story_score = CASE WHEN ? THEN excluded.story_score ELSE events.story_score END,
 			story_evidence = CASE WHEN ? THEN excluded.story_evidence ELSE events.story_evidence END,
-			blocked = excluded.blocked, ver = excluded.ver`))
+			blocked = excluded.blocked, ver = excluded.ver, members = excluded.members`))
 		if err != nil {
 			return err
 		}
@@ -323,7 +323,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			sort.Strings(blocked)
 			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), e.N,
 				jsonString(e.Langs), jsonString(e.Labels), jsonString(e.C.Entries()), e.DateSum, e.DateN, score, evidence,
-				jsonString(nonNil(blocked)), ver, linked, linked); err != nil {
+				jsonString(nonNil(blocked)), ver, jsonString(nonNil(e.Members)), linked, linked); err != nil {
 				return fmt.Errorf("store event %s: %w", e.ID, err)
 			}
 		}
@@ -409,16 +409,16 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked FROM events`+where+` ORDER BY id`, args...)
+	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked, members FROM events`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var (
 			e                                      cluster.Event
-			mn, mx, langs, labels, cen, blockedStr string
+			mn, mx, langs, labels, cen, blockedStr, members string
 		)
-		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr); err != nil {
+		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr, &members); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -428,7 +428,8 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 		err2 := json.Unmarshal([]byte(labels), &e.Labels)
 		err3 := json.Unmarshal([]byte(blockedStr), &blocked)
 		c, err4 := decodeCentroid(cen)
-		if err := errors.Join(err1, err2, err3, err4); err != nil {
+		err5 := json.Unmarshal([]byte(members), &e.Members)
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("event %s: %w", e.ID, err)
 		}

@@ -1,0 +1,143 @@
+package cluster
+
+import (
+	"math"
+	"strings"
+	"time"
+)
+
+// PairFeatureNames names the features of a pair of articles that the pair
+// model weighs, in order. The model is a logistic regression learned on
+// labelled pairs (`storyline tune`): P(same event) = σ(Σ wᵢ·fᵢ).
+var PairFeatureNames = []string{
+	"bias",
+	"names",        // cosine of name keys (cross-language: keys seen in several languages only)
+	"names_sqrt",   // its square root, so that a little overlap can count
+	"terms",        // cosine of same-language word stems (0 across languages)
+	"terms_sqrt",   //
+	"dates",        // cosine of dates mentioned
+	"numbers",      // cosine of numbers
+	"names_cross",  // names when the languages differ
+	"same_lang",    // 1 when both articles are in one language
+	"near",         // exp(-gap/3 days) when both dates are known
+	"far",          // exp(-gap/30 days) when both dates are known
+	"date_unknown", // 1 when either date is unknown
+	"mention_near", // when one date is unknown: exp(-gap/3) from the nearest date its text mentions
+	"mention_far",  // likewise exp(-gap/30)
+	"no_evidence",  // 1 when neither dates nor mentions place the pair in time
+}
+
+// numPairFeatures is len(PairFeatureNames).
+const numPairFeatures = 15
+
+// PairSide is one article of a pair.
+type PairSide struct {
+	Lang      string
+	Vec       Vector // weighted
+	Date      time.Time
+	Mentioned []Day
+}
+
+// PairFeatures computes the features of a pair of articles.
+func (c *Clusterer) PairFeatures(x, y PairSide) [numPairFeatures]float64 {
+	la, a, da := x.Lang, x.Vec, x.Date
+	lb, b, db := y.Lang, y.Vec, y.Date
+	same := la == lb
+	var dot, na, nb [4]float64
+	keep := func(k string) (int, bool) {
+		g := groupIndex(k)
+		if g < 0 {
+			return 0, false
+		}
+		if !same && (g == gTerms || g == gNames && c.KeyLang[k] != "*" && !strings.HasPrefix(k, NSPlace+":")) {
+			return 0, false
+		}
+		return g, true
+	}
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j >= len(b) || i < len(a) && a[i].Key < b[j].Key:
+			if g, ok := keep(a[i].Key); ok {
+				na[g] += float64(a[i].Weight) * float64(a[i].Weight)
+			}
+			i++
+		case i >= len(a) || b[j].Key < a[i].Key:
+			if g, ok := keep(b[j].Key); ok {
+				nb[g] += float64(b[j].Weight) * float64(b[j].Weight)
+			}
+			j++
+		default:
+			if g, ok := keep(a[i].Key); ok {
+				wa, wb := float64(a[i].Weight), float64(b[j].Weight)
+				dot[g] += wa * wb
+				na[g] += wa * wa
+				nb[g] += wb * wb
+			}
+			i++
+			j++
+		}
+	}
+	var cs [4]float64
+	for g := range cs {
+		if na[g] > 0 && nb[g] > 0 {
+			cs[g] = dot[g] / math.Sqrt(na[g]*nb[g])
+		}
+	}
+	var f [numPairFeatures]float64
+	f[0] = 1
+	f[1], f[2] = cs[gNames], math.Sqrt(cs[gNames])
+	f[3], f[4] = cs[gTerms], math.Sqrt(cs[gTerms])
+	f[5], f[6] = cs[gDates], cs[gNumbers]
+	if same {
+		f[8] = 1
+	} else {
+		f[7] = cs[gNames]
+	}
+	if da.IsZero() || db.IsZero() {
+		f[11] = 1
+		g := -1.0
+		switch {
+		case da.IsZero() && !db.IsZero():
+			g = gapFrom(x.Mentioned, db)
+		case db.IsZero() && !da.IsZero():
+			g = gapFrom(y.Mentioned, da)
+		}
+		if g >= 0 {
+			f[12] = math.Exp(-math.Max(0, g-1) / 3)
+			f[13] = math.Exp(-g / 30)
+		} else {
+			f[14] = 1
+		}
+	} else {
+		gap := math.Abs(da.Sub(db).Hours() / 24)
+		f[9] = math.Exp(-math.Max(0, gap-1) / 3)
+		f[10] = math.Exp(-gap / 30)
+	}
+	return f
+}
+
+// Prob is the pair model's probability that two articles report one event.
+func (w Weights) Prob(f [numPairFeatures]float64) float64 {
+	var z float64
+	for i, name := range PairFeatureNames {
+		z += w.Pair[name] * f[i]
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// Observe counts a batch's documents into the document frequencies and key
+// languages, as Add does first.
+func (c *Clusterer) Observe(docs []*Doc) {
+	for _, d := range docs {
+		c.NDocs++
+		for _, e := range d.Vec {
+			c.DF[e.Key]++
+			if l, ok := c.KeyLang[e.Key]; !ok {
+				c.KeyLang[e.Key] = d.Lang
+			} else if l != d.Lang {
+				c.KeyLang[e.Key] = "*"
+			}
+		}
+	}
+}
