@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Doc is one article as the clusterer sees it.
@@ -319,7 +321,9 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 		}
 	}
 	for k, l := range d.Labels {
-		if _, ok := e.Labels[k]; !ok {
+		// A Latin or other cased spelling reads for more users than one
+		// in Devanagari or Han; keep the first cased one seen.
+		if old, ok := e.Labels[k]; !ok || !cased(old) && cased(l) {
 			e.Labels[k] = l
 		}
 	}
@@ -509,15 +513,21 @@ func (c *Clusterer) linkStories(touched map[*Event]bool) []StoryLink {
 	return links
 }
 
-// storyVector is the part of an event that speaks for its story: names,
-// places and words, as a mean article vector so that big events do not
-// drown small ones.
-func storyVector(e *Event) Vector {
+// storyVector is the part of an event that speaks for its story: the
+// names seen in several languages, places, and words, as a mean article
+// vector so that big events do not drown small ones. Names seen in one
+// language only are left out: in uncased scripts they are mostly common
+// words, and a story is told in many languages.
+func (c *Clusterer) storyVector(e *Event) Vector {
 	v := make(Vector, 0, len(e.C.W))
 	f := float32(1 / float64(max(e.N, 1)))
 	for k, w := range e.C.W {
 		switch group(Namespace(k)) {
-		case "names", "terms":
+		case "names":
+			if c.KeyLang[k] == "*" || strings.HasPrefix(k, NSPlace+":") {
+				v = append(v, Entry{k, w * f})
+			}
+		case "terms":
 			v = append(v, Entry{k, w * f})
 		}
 	}
@@ -525,7 +535,7 @@ func storyVector(e *Event) Vector {
 }
 
 func (c *Clusterer) linkStory(e *Event) StoryLink {
-	v := storyVector(e)
+	v := c.storyVector(e)
 	vn := norms(v)
 	hits := map[*Story]float64{}
 	for _, en := range v {
@@ -586,7 +596,7 @@ func (c *Clusterer) refreshStory(s *Story) {
 	s.C = NewCentroid()
 	s.Min, s.Max = time.Time{}, time.Time{}
 	for _, e := range s.Events {
-		s.C.Add(storyVector(e), 1)
+		s.C.Add(c.storyVector(e), 1)
 		if !e.Min.IsZero() && (s.Min.IsZero() || e.Min.Before(s.Min)) {
 			s.Min = e.Min
 		}
@@ -627,3 +637,30 @@ var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func dayNumber(t time.Time) int64 { return int64(t.Sub(epoch).Hours() / 24) }
 func dayTime(n int64) time.Time   { return epoch.AddDate(0, 0, int(n)) }
+
+// Rebuild recomputes an event from the documents that now belong to it,
+// after a person moved articles in or out.
+func (c *Clusterer) Rebuild(e *Event, docs []*Doc) {
+	e.C = NewCentroid()
+	e.N, e.DateSum, e.DateN = 0, 0, 0
+	e.Min, e.Max = time.Time{}, time.Time{}
+	e.Langs = map[string]int{}
+	e.Labels = map[string]string{}
+	e.Members = nil
+	for _, d := range docs {
+		c.join(e, d, c.weigh(d.Vec))
+	}
+	e.Dirty = true
+}
+
+// MultiLingual reports whether a key has been seen in several languages,
+// or is a canonical place: such keys name a group for every reader.
+func (c *Clusterer) MultiLingual(key string) bool {
+	return c.KeyLang[key] == "*" || strings.HasPrefix(key, NSPlace+":")
+}
+
+// cased reports whether s starts with a letter of a script with case.
+func cased(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsUpper(r) || unicode.IsLower(r)
+}

@@ -163,7 +163,7 @@ func (p *Pipeline) Merge(ctx context.Context, eventIDs []string, note string) (*
 	}
 	b.Events = evs
 	for _, e := range evs {
-		b.Labels[e.ID] = Label(e.C, e.Labels, 4)
+		b.Labels[e.ID] = Label(p.c, e.C, e.Labels, 4)
 	}
 	if err := p.st.Commit(ctx, b); err != nil {
 		return nil, fmt.Errorf("store merge: %w", err)
@@ -182,20 +182,15 @@ func (p *Pipeline) correctionBatch(c *store.Correction, evs []*cluster.Event) *s
 	}
 	for _, e := range evs {
 		b.Events = append(b.Events, e)
-		b.Labels[e.ID] = Label(e.C, e.Labels, 4)
+		b.Labels[e.ID] = Label(p.c, e.C, e.Labels, 4)
 	}
 	return b
 }
 
-// rebuild recomputes an event's centroid, counts, dates and labels from
-// the stored articles that now belong to it.
+// rebuild recomputes an event from the stored articles that now belong
+// to it.
 func rebuild(c *cluster.Clusterer, e *cluster.Event, arts []store.Article) {
-	e.C = cluster.NewCentroid()
-	e.N, e.DateSum, e.DateN = 0, 0, 0
-	e.Langs = map[string]int{}
-	e.Labels = map[string]string{}
-	var mn, mx string
-	var days float64
+	docs := make([]*cluster.Doc, 0, len(arts))
 	for i := range arts {
 		a := &arts[i]
 		in := article.Article{ID: a.ID, Title: a.Title, Text: a.Text, Lang: a.Lang}
@@ -204,29 +199,9 @@ func rebuild(c *cluster.Clusterer, e *cluster.Event, arts []store.Article) {
 			in.DateSource = a.DateSource
 		}
 		_, doc := features.Extract(&in)
-		e.C.Add(c.Weigh(doc.Vec), 1)
-		e.N++
-		e.Langs[a.Lang]++
-		for k, l := range doc.Labels {
-			if _, ok := e.Labels[k]; !ok {
-				e.Labels[k] = l
-			}
-		}
-		if !doc.Date.IsZero() {
-			d := store.Day(doc.Date)
-			if mn == "" || d < mn {
-				mn = d
-			}
-			if d > mx {
-				mx = d
-			}
-			days += float64(doc.Date.Unix() / 86400)
-			e.DateN++
-		}
+		docs = append(docs, doc)
 	}
-	e.DateSum = days
-	e.Min, e.Max = store.ParseDay(mn), store.ParseDay(mx)
-	e.Dirty = true
+	c.Rebuild(e, docs)
 }
 
 // clean marks a stored batch's events as stored.

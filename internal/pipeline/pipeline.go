@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"storyline/internal/article"
 	"storyline/internal/cluster"
@@ -194,13 +196,13 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 	for _, e := range p.c.Events {
 		if e.Dirty {
 			b.Events = append(b.Events, e)
-			b.Labels[e.ID] = Label(e.C, e.Labels, 4)
+			b.Labels[e.ID] = Label(p.c, e.C, e.Labels, 4)
 		}
 	}
 	for _, s := range p.c.Stories {
 		if s.Dirty {
 			b.Stories = append(b.Stories, s)
-			b.SLabels[s.ID] = storyLabel(s)
+			b.SLabels[s.ID] = storyLabel(p.c, s)
 		}
 	}
 	if err := p.st.Commit(ctx, b); err != nil {
@@ -247,7 +249,10 @@ func parallel(n int, fn func(int)) {
 }
 
 // Label names a group by its heaviest names: "Trump, Putin, Budapest".
-func Label(c *cluster.Centroid, labels map[string]string, n int) string {
+// A word of an uncased script (Devanagari, Arabic, Han…) counts as a name
+// only when it was seen in other languages too: in those scripts every
+// word is a name candidate, and most are common words.
+func Label(cl *cluster.Clusterer, c *cluster.Centroid, labels map[string]string, n int) string {
 	type kv struct {
 		k string
 		w float32
@@ -259,6 +264,9 @@ func Label(c *cluster.Centroid, labels map[string]string, n int) string {
 			continue
 		}
 		if labels[k] == "" || strings.Contains(k, " ") && !strings.Contains(labels[k], " ") {
+			continue
+		}
+		if !isCased(labels[k]) && !cl.MultiLingual(k) {
 			continue
 		}
 		top = append(top, kv{k, w})
@@ -293,14 +301,20 @@ func Label(c *cluster.Centroid, labels map[string]string, n int) string {
 	return strings.Join(out, ", ")
 }
 
-func storyLabel(s *cluster.Story) string {
+func storyLabel(c *cluster.Clusterer, s *cluster.Story) string {
 	labels := map[string]string{}
 	for _, e := range s.Events {
 		for k, l := range e.Labels {
-			if _, ok := labels[k]; !ok {
+			if old, ok := labels[k]; !ok || !isCased(old) && isCased(l) {
 				labels[k] = l
 			}
 		}
 	}
-	return Label(s.C, labels, 4)
+	return Label(c, s.C, labels, 4)
+}
+
+// isCased reports whether s starts with a letter of a script with case.
+func isCased(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsUpper(r) || unicode.IsLower(r)
 }
