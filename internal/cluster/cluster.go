@@ -284,6 +284,10 @@ func (c *Clusterer) assign(d *Doc, v Vector) Assignment {
 			bestEvent = cand.e
 		}
 	}
+	if bestEvent != nil && best.Score >= c.W.Threshold {
+		// The evidence: the features the article shares with the event.
+		_, best.Shared = cosines(v, norms(v), bestEvent.C)
+	}
 	if bestEvent == nil || best.Score < c.W.Threshold {
 		bestEvent = &Event{ID: "e_" + d.ID, C: NewCentroid(), Langs: map[string]int{}, Labels: map[string]string{}}
 		c.Events[bestEvent.ID] = bestEvent
@@ -425,8 +429,7 @@ func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float
 			comps[name] = math.Round(v*1000) / 1000
 		}
 	}
-	_, shared := cosines(v, norms(v), e.C)
-	return sum / float64(k), comps, shared
+	return sum / float64(k), comps, nil
 }
 
 const (
