@@ -7,7 +7,8 @@ import (
 )
 
 // LearnPairModel fits the pair model — a logistic regression of "same
-// event" on the pair features — to every pair of a labelled set, with the
+// event" on the pair features — to the pairs of a labelled set that share
+// a name or some words, with the
 // two classes weighed equally (same-event pairs are rare) and a small L2
 // penalty. It returns the coefficients by feature name and the training
 // log-loss.
@@ -26,6 +27,12 @@ func (p *Prepared) LearnPairModel(w cluster.Weights) (map[string]float64, float6
 			a, b := p.Docs[i], p.Docs[j]
 			f := c.PairFeatures(cluster.PairSide{Lang: a.Lang, Vec: vecs[i], Date: a.Date, Mentioned: a.Mentioned},
 				cluster.PairSide{Lang: b.Lang, Vec: vecs[j], Date: b.Date, Mentioned: b.Mentioned})
+			// Only pairs the clusterer could meet as candidates teach
+			// anything: pairs sharing no name and few words are told
+			// apart by any model, and would drown the hard cases.
+			if f[1] == 0 && f[3] < 0.05 {
+				continue
+			}
 			xs = append(xs, f[:])
 			y := 0.0
 			if p.Gold[a.ID].Event == p.Gold[b.ID].Event {

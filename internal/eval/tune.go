@@ -97,7 +97,7 @@ func Tune(ctx context.Context, path string, base cluster.Weights, log func(strin
 		w.Pair = maps.Clone(w.Pair)
 		return w
 	}
-	objective := func(r *Report) float64 { return r.Event.F1 + r.Story.F1 }
+	objective := func(r *Report) float64 { return 2*r.Event.F1 + r.Story.F1 }
 	best := clone(base)
 	var log2 strings.Builder
 	pair, loss := p.LearnPairModel(best)
@@ -146,7 +146,7 @@ func Tune(ctx context.Context, path string, base cluster.Weights, log func(strin
 			break
 		}
 	}
-	best.Obtained = fmt.Sprintf("storyline tune %s on %s: pair model by logistic regression on all labelled pairs, then coordinate descent over %d parameters (objective event F1 + story F1), "+
+	best.Obtained = fmt.Sprintf("storyline tune %s on %s: pair model by logistic regression on all labelled pairs, then coordinate descent over %d parameters (objective 2·event F1 + story F1), "+
 		"reaching event BCubed F1 %.3f, story BCubed F1 %.3f on %d articles",
 		shortPath(path), time.Now().UTC().Format(time.DateOnly), len(params), bestR.Event.F1, bestR.Story.F1, len(p.Docs))
 	return best, log2.String(), nil

@@ -54,6 +54,7 @@ func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, er
 	}
 	c := cluster.New(w)
 	c.DF = state.DF
+	c.KeyLang = state.KeyLang
 	c.NDocs = state.NDocs
 	c.Restore(state.Stories, state.Events)
 	p := &Pipeline{st: st, c: c, version: state.Version}
@@ -156,6 +157,7 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		Links:    map[string]cluster.StoryLink{},
 		SLabels:  map[string]string{},
 		DFDelta:  map[string]int{},
+		KeyLang:  map[string]string{},
 		NDocs:    p.c.NDocs,
 
 		Signatures: map[string][]byte{},
@@ -188,6 +190,11 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		}
 		for _, e := range docs[i].Vec {
 			b.DFDelta[e.Key]++
+			if l, ok := b.KeyLang[e.Key]; !ok {
+				b.KeyLang[e.Key] = a.Lang
+			} else if l != a.Lang {
+				b.KeyLang[e.Key] = "*"
+			}
 		}
 	}
 	for _, l := range links {

@@ -62,6 +62,14 @@ func (p *Pipeline) syncState(ctx context.Context, fresh *[]*article.Article, rec
 	}
 	if ch.Version != p.version {
 		p.c.Merge(ch.Stories, ch.Events, ch.DF, ch.NDocs)
+		for k, l := range ch.KeyLang {
+			if old, ok := p.c.KeyLang[k]; !ok || old != l && old != "*" {
+				if ok {
+					l = "*"
+				}
+				p.c.KeyLang[k] = l
+			}
+		}
 		p.version = ch.Version
 	}
 	return unlock, nil

@@ -113,6 +113,9 @@ var migrations = []string{
 		last_error TEXT NOT NULL DEFAULT '',
 		updated_at TEXT NOT NULL DEFAULT ''
 	);`,
+	// 3: the language a key was seen in ('*' for several), which decides
+	// whether a name may join articles of different languages.
+	`ALTER TABLE df ADD COLUMN lang TEXT NOT NULL DEFAULT ''`,
 }
 
 // SQL is the Store over database/sql.
@@ -275,11 +278,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			return err
 		}
 		defer insArt.Close()
-		insMen, err := tx.PrepareContext(ctx, s.q(`INSERT INTO mentions (article_id, key, surface, kind, count) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING`))
-		if err != nil {
-			return err
-		}
-		defer insMen.Close()
+		var mentionRows [][]any
 		for _, a := range b.Articles {
 			seq++
 			if _, err := insArt.ExecContext(ctx, a.ID, a.Hash, a.Title, a.Text, a.Lang, a.Date, a.DateSource, a.URL, a.Source, a.Origin,
@@ -287,10 +286,12 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 				return fmt.Errorf("store article %s: %w", a.ID, err)
 			}
 			for _, m := range b.Mentions[a.ID] {
-				if _, err := insMen.ExecContext(ctx, a.ID, m.Key, m.Surface, m.Kind, m.Count); err != nil {
-					return fmt.Errorf("store mentions of %s: %w", a.ID, err)
-				}
+				mentionRows = append(mentionRows, []any{a.ID, m.Key, m.Surface, m.Kind, m.Count})
 			}
+		}
+		if err := s.insertRows(ctx, tx, `INSERT INTO mentions (article_id, key, surface, kind, count) VALUES `,
+			` ON CONFLICT DO NOTHING`, mentionRows); err != nil {
+			return fmt.Errorf("store mentions: %w", err)
 		}
 		if err := s.commitSignatures(ctx, tx, b.Signatures); err != nil {
 			return err
@@ -338,20 +339,20 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 				return fmt.Errorf("store story %s: %w", st.ID, err)
 			}
 		}
-		upDF, err := tx.PrepareContext(ctx, s.q(`INSERT INTO df (key, n, ver) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n, ver = excluded.ver`))
-		if err != nil {
-			return err
-		}
-		defer upDF.Close()
 		keys := make([]string, 0, len(b.DFDelta))
 		for k := range b.DFDelta {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys) // a fixed order keeps concurrent writers from deadlocking
-		for _, k := range keys {
-			if _, err := upDF.ExecContext(ctx, k, b.DFDelta[k], ver); err != nil {
-				return err
-			}
+		dfRows := make([][]any, len(keys))
+		for i, k := range keys {
+			dfRows[i] = []any{k, b.DFDelta[k], ver, b.KeyLang[k]}
+		}
+		// A key seen in another language than before becomes '*'.
+		if err := s.insertRows(ctx, tx, `INSERT INTO df (key, n, ver, lang) VALUES `,
+			` ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n, ver = excluded.ver,
+			lang = CASE WHEN df.lang = '' OR df.lang = excluded.lang THEN excluded.lang ELSE '*' END`, dfRows); err != nil {
+			return fmt.Errorf("store document frequencies: %w", err)
 		}
 		if b.NDocs != 0 {
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO meta (k, v) VALUES ('ndocs', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`),
@@ -379,7 +380,7 @@ func (s *SQL) LoadState(ctx context.Context) (*State, error) {
 // changed after that version. The version is read first, so the state is
 // at least as new as the version it reports.
 func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
-	st := &State{DF: map[string]int{}}
+	st := &State{DF: map[string]int{}, KeyLang: map[string]string{}}
 	var err error
 	if st.Version, err = s.version(ctx); err != nil {
 		return nil, err
@@ -444,18 +445,21 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT key, n FROM df`+where, args...)
+	rows, err = s.db.QueryContext(ctx, `SELECT key, n, lang FROM df`+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var k string
+		var k, l string
 		var n int
-		if err := rows.Scan(&k, &n); err != nil {
+		if err := rows.Scan(&k, &n, &l); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		st.DF[k] = n
+		if l != "" {
+			st.KeyLang[k] = l
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -478,4 +482,29 @@ func decodeCentroid(s string) (*cluster.Centroid, error) {
 	c := cluster.NewCentroid()
 	c.Add(v, 1)
 	return c, nil
+}
+
+// insertRows inserts rows with multi-row INSERT statements of up to 200
+// rows each: one statement per row costs a round trip (and, on SQLite, a
+// parse) each, which dominated committing a batch.
+func (s *SQL) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+	const chunk = 200
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(len(rows), start+chunk)]
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, len(part)*len(part[0]))
+		for i, r := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(" + placeholders(len(r)) + ")")
+			args = append(args, r...)
+		}
+		b.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

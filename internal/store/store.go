@@ -106,6 +106,9 @@ type Batch struct {
 	SLabels  map[string]string // story id → label
 	// Dates of earlier articles that the batch inferred (id → date).
 	DFDelta map[string]int
+	// KeyLang is the language each key of DFDelta was seen in within the
+	// batch, or "*" for several.
+	KeyLang map[string]string
 	NDocs   int
 	// Signatures holds the near-duplicate signature (neardup.Signature,
 	// binary form) of each new article, by id.
@@ -124,6 +127,8 @@ type State struct {
 	Events  []*cluster.Event
 	Stories []*cluster.Story
 	DF      map[string]int
+	// KeyLang is the language each key was seen in, or "*" for several.
+	KeyLang map[string]string
 	NDocs   int
 	// Version is the store version the state is at least as new as: every
 	// commit raises it by one (see Syncer).
