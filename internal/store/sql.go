@@ -416,7 +416,7 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	}
 	for rows.Next() {
 		var (
-			e                                      cluster.Event
+			e                                               cluster.Event
 			mn, mx, langs, labels, cen, blockedStr, members string
 		)
 		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr, &members); err != nil {
