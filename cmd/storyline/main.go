@@ -30,7 +30,8 @@ Usage:
   storyline ingest [--db DSN] INPUT...        files, directories, .jsonl, - (stdin)
   storyline ingest [--db DSN] FEED_URL...     read RSS/Atom/JSON feeds once
   storyline watch [--db DSN] [--interval 10m] FEEDS   poll a feed list (URLs or OPML)
-  storyline export [--db DSN] [--format jsonl|csv]
+  storyline export [--db DSN] [--format jsonl|csv|full]
+  storyline backup [--db DSN] FILE            copy a SQLite store, consistently, while in use
   storyline events [--db DSN] [--story ID] [--lang xx] [--since D] [--until D] [--json]
   storyline stories [--db DSN] [--json]
   storyline show [--db DSN] [--json] EVENT_ID
@@ -90,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdWatch(ctx, args, stderr)
 	case "export":
 		return cmdExport(ctx, args, stdout)
+	case "backup":
+		return cmdBackup(ctx, args, stderr)
 	case "events":
 		return cmdEvents(ctx, args, stdout)
 	case "stories":
@@ -252,12 +255,12 @@ func isTerminal(w io.Writer) bool {
 
 func cmdExport(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := flags("export")
-	format := fs.String("format", "jsonl", "jsonl or csv")
+	format := fs.String("format", "jsonl", "jsonl, csv or full (every field, for ingest into another store)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *format != "jsonl" && *format != "csv" {
-		return usageErr("export: --format must be jsonl or csv, not %q", *format)
+	if *format != "jsonl" && *format != "csv" && *format != "full" {
+		return usageErr("export: --format must be jsonl, csv or full, not %q", *format)
 	}
 	st, err := open(ctx, *db)
 	if err != nil {

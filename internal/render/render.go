@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"storyline/internal/article"
 	"storyline/internal/cluster"
 	"storyline/internal/store"
 )
@@ -26,6 +27,22 @@ type ExportRow struct {
 	Event      string `json:"event"`
 	Story      string `json:"story"`
 	Title      string `json:"title"`
+}
+
+// FullRow is one line of `storyline export --format full`: an article with
+// everything needed to ingest it again (the JSON Lines input format) and
+// where it was grouped. Date is set only when it was given with the
+// article; dates read from the text or inferred are derived again.
+type FullRow struct {
+	ID     string `json:"id"`
+	Title  string `json:"title,omitempty"`
+	Text   string `json:"text"`
+	Lang   string `json:"lang,omitempty"`
+	Date   string `json:"date,omitempty"`
+	URL    string `json:"url,omitempty"`
+	Source string `json:"source,omitempty"`
+	Event  string `json:"event"`
+	Story  string `json:"story"`
 }
 
 // Title returns an article's title, or its opening words when it has none.
@@ -46,17 +63,19 @@ func Clip(s string, n int) string {
 	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
 
-// Export writes every article, in arrival order, as JSON Lines or CSV.
+// Export writes every article, in arrival order, as JSON Lines or CSV
+// (the metadata of ExportRow), or as "full" JSON Lines (FullRow) that
+// `storyline ingest` reads back.
 func Export(ctx context.Context, st store.Store, w io.Writer, format string) error {
 	const page = 5000
 	var cw *csv.Writer
 	switch format {
-	case "jsonl", "":
+	case "jsonl", "", "full":
 	case "csv":
 		cw = csv.NewWriter(w)
 		cw.Write([]string{"id", "lang", "date", "date_source", "event", "story", "title"})
 	default:
-		return fmt.Errorf("unknown format %q (want jsonl or csv)", format)
+		return fmt.Errorf("unknown format %q (want jsonl, csv or full)", format)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -67,6 +86,12 @@ func Export(ctx context.Context, st store.Store, w io.Writer, format string) err
 		}
 		for i := range arts {
 			a := &arts[i]
+			if format == "full" {
+				if err := enc.Encode(fullRow(a)); err != nil {
+					return err
+				}
+				continue
+			}
 			r := ExportRow{a.ID, a.Lang, a.Date, a.DateSource, a.EventID, a.StoryID, Title(a)}
 			if cw != nil {
 				cw.Write([]string{r.ID, r.Lang, r.Date, r.DateSource, r.Event, r.Story, r.Title})
@@ -83,6 +108,14 @@ func Export(ctx context.Context, st store.Store, w io.Writer, format string) err
 		return cw.Error()
 	}
 	return nil
+}
+
+func fullRow(a *store.Article) FullRow {
+	r := FullRow{ID: a.ID, Title: a.Title, Text: a.Text, Lang: a.Lang, URL: a.URL, Source: a.Source, Event: a.EventID, Story: a.StoryID}
+	if a.DateSource == article.DateHeader {
+		r.Date = a.Date
+	}
+	return r
 }
 
 // Langs formats a language count map: "hi 1, sq 1, vi 1".
