@@ -39,15 +39,7 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      5 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          logger,
-	}
+	hs := httpServer(srv, logger)
 	writes := "writes refused (no token)"
 	if *token != "" {
 		writes = "writes need the bearer token"
@@ -69,6 +61,23 @@ func cmdServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// httpServer wraps a handler in an http.Server whose every phase is time
+// bounded, so slow or stalled clients cannot hold connections open: headers
+// must arrive within 10 s, a whole request (an ingest of up to
+// server.MaxBody) within 2 minutes, and idle keep-alive connections close
+// after 2 minutes.
+func httpServer(h http.Handler, logger *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          logger,
+	}
 }
 
 // writeSVG writes a story's timeline drawing to a file.

@@ -177,11 +177,16 @@ func readArticles(body []byte, reject func(*article.InputError)) ([]article.Arti
 }
 
 func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > MaxBody {
+		// Refuse at once, without reading what the client declared too big.
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes; send at most %d MB a request", MaxBody, MaxBody>>20))
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxBody))
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes; send at most %d MB a request", MaxBody, MaxBody>>20))
 			return
 		}
 		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
