@@ -197,8 +197,13 @@ func (c *Clusterer) idf(key string) float64 {
 func (c *Clusterer) selective(key string) bool {
 	df := c.DF[key]
 	limit := max(20, c.NDocs/10)
-	if group(Namespace(key)) == "terms" {
+	switch group(Namespace(key)) {
+	case "terms":
 		limit = max(3, c.NDocs/100)
+	case "concepts":
+		// Event types are shared by unrelated happenings everywhere;
+		// they weigh a comparison but never find candidates.
+		return false
 	}
 	return df <= limit
 }
@@ -228,10 +233,12 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 	}
 
 	var out []Assignment
-	touched := map[*Event]bool{}
 	for i, d := range docs {
-		a := c.assign(d, weighted[i])
-		out = append(out, a)
+		out = append(out, c.assign(d, weighted[i]))
+	}
+	c.reassignSingletons(docs, weighted, out)
+	touched := map[*Event]bool{}
+	for _, a := range out {
 		touched[c.Events[a.EventID]] = true
 	}
 	// Undated articles take the date of the event they joined.
@@ -244,6 +251,42 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 	}
 	links := c.linkStories(touched)
 	return out, links
+}
+
+// reassignSingletons gives every article that opened an event of its own
+// in this batch a second chance to join another event, now that the
+// events of the batch have grown: an article compared early with a lone
+// member may clear the bar against the two or three that joined later.
+func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Assignment) {
+	for i, d := range docs {
+		a := &out[i]
+		e := c.Events[a.EventID]
+		if !a.NewEvent || e.N != 1 {
+			continue
+		}
+		var best *Event
+		bestScore := c.W.Threshold
+		var bestComps map[string]float64
+		for _, cand := range c.candidates(d, weighted[i]) {
+			if cand.e == e || cand.e.N == 0 || cand.e.Blocked[d.ID] {
+				continue
+			}
+			score, comps, _ := c.score(d, weighted[i], cand.e)
+			if score >= bestScore {
+				best, bestScore, bestComps = cand.e, score, comps
+			}
+		}
+		if best == nil {
+			continue
+		}
+		// Retire the singleton: emptied, it matches no key in the index.
+		delete(c.Events, e.ID)
+		e.N, e.C, e.Members = 0, NewCentroid(), nil
+		c.join(best, d, weighted[i])
+		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
+		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
+			Shared: c.label(shared, best.Labels, 8)}
+	}
 }
 
 // weigh scales term frequencies by rarity: w = (1 + ln tf) · idf, with
@@ -350,7 +393,7 @@ func (c *Clusterer) index(e *Event, keys []string) {
 		}
 	}
 	for _, k := range keys {
-		if group(Namespace(k)) == "terms" && !c.selective(k) {
+		if g := group(Namespace(k)); (g == "terms" || g == "concepts") && !c.selective(k) {
 			continue
 		}
 		list := c.postings[k]
@@ -437,9 +480,11 @@ const (
 	gTerms
 	gDates
 	gNumbers
+	gConcepts
+	numGroups
 )
 
-var groupNames = [4]string{"names", "terms", "dates", "numbers"}
+var groupNames = [numGroups]string{"names", "terms", "dates", "numbers", "concepts"}
 
 func groupIndex(key string) int {
 	if len(key) < 2 || key[1] != ':' {
@@ -454,6 +499,8 @@ func groupIndex(key string) int {
 		return gDates
 	case '#':
 		return gNumbers
+	case 'c':
+		return gConcepts
 	}
 	return -1
 }

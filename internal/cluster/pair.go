@@ -25,10 +25,12 @@ var PairFeatureNames = []string{
 	"mention_near", // when one date is unknown: exp(-gap/3) from the nearest date its text mentions
 	"mention_far",  // likewise exp(-gap/30)
 	"no_evidence",  // 1 when neither dates nor mentions place the pair in time
+	"concepts",     // cosine of event-type concepts (funeral, ceasefire, arrest…), in any language
+	"concepts_sqrt",
 }
 
 // numPairFeatures is len(PairFeatureNames).
-const numPairFeatures = 15
+const numPairFeatures = 17
 
 // PairSide is one article of a pair.
 type PairSide struct {
@@ -43,7 +45,7 @@ func (c *Clusterer) PairFeatures(x, y PairSide) [numPairFeatures]float64 {
 	la, a, da := x.Lang, x.Vec, x.Date
 	lb, b, db := y.Lang, y.Vec, y.Date
 	same := la == lb
-	var dot, na, nb [4]float64
+	var dot, na, nb [numGroups]float64
 	keep := func(k string) (int, bool) {
 		g := groupIndex(k)
 		if g < 0 {
@@ -78,7 +80,7 @@ func (c *Clusterer) PairFeatures(x, y PairSide) [numPairFeatures]float64 {
 			j++
 		}
 	}
-	var cs [4]float64
+	var cs [numGroups]float64
 	for g := range cs {
 		if na[g] > 0 && nb[g] > 0 {
 			cs[g] = dot[g] / math.Sqrt(na[g]*nb[g])
@@ -86,6 +88,7 @@ func (c *Clusterer) PairFeatures(x, y PairSide) [numPairFeatures]float64 {
 	}
 	var f [numPairFeatures]float64
 	f[0] = 1
+	f[15], f[16] = cs[gConcepts], math.Sqrt(cs[gConcepts])
 	f[1], f[2] = cs[gNames], math.Sqrt(cs[gNames])
 	f[3], f[4] = cs[gTerms], math.Sqrt(cs[gTerms])
 	f[5], f[6] = cs[gDates], cs[gNumbers]

@@ -17,12 +17,13 @@ import (
 
 // Feature namespaces. Terms are further split by language ("t:de").
 const (
-	NSName   = "n" // cross-script name keys of people, places, organisations
-	NSPlace  = "p" // canonical places ("p:country:HU")
-	NSTerm   = "t" // same-language content word stems
-	NSDate   = "d" // absolute dates mentioned in the text
-	NSDay    = "m" // month-day of dates whose year is unknown
-	NSNumber = "#" // numbers
+	NSName    = "n" // cross-script name keys of people, places, organisations
+	NSPlace   = "p" // canonical places ("p:country:HU")
+	NSTerm    = "t" // same-language content word stems
+	NSDate    = "d" // absolute dates mentioned in the text
+	NSDay     = "m" // month-day of dates whose year is unknown
+	NSNumber  = "#" // numbers
+	NSConcept = "c" // language-independent event-type concepts ("c:funeral")
 )
 
 // Entry is one feature of a vector.
@@ -75,6 +76,8 @@ func group(ns string) string {
 		return "dates"
 	case ns == NSNumber:
 		return "numbers"
+	case ns == NSConcept:
+		return "concepts"
 	}
 	return ""
 }

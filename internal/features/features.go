@@ -12,6 +12,7 @@ import (
 
 	"storyline/internal/article"
 	"storyline/internal/cluster"
+	"storyline/internal/concept"
 	"storyline/internal/entity"
 	"storyline/internal/textproc"
 	"storyline/internal/when"
@@ -85,6 +86,13 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 			ns = cluster.NSPlace
 		}
 		add(ns+":"+m.Key, float32(m.Count), m.Surface)
+	}
+
+	// Event-type concepts; those of the headline and lead count more, as
+	// names and words do.
+	leadConcepts := concept.Find(a.Lang, a.Title+"\n"+lead)
+	for cpt, n := range concept.Find(a.Lang, text) {
+		add(cluster.NSConcept+":"+cpt, float32(n+(LeadBoost-1)*leadConcepts[cpt]), cpt)
 	}
 
 	seenDate := map[string]bool{}
