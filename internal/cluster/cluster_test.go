@@ -1,0 +1,201 @@
+package cluster
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestNamespace(t *testing.T) {
+	for key, want := range map[string]string{
+		"n:drmb":          "n",
+		"p:country:HU":    "p",
+		"t:de:papst":      "t:de",
+		"d:2025-10-20":    "d",
+		"#:314":           "#",
+		"c:funeral":       "c",
+		"nocolon":         "",
+		"t:malformed":     "t",
+		"m:10-20":         "m",
+		"t:hi:राष्ट्रपति": "t:hi",
+	} {
+		if got := Namespace(key); got != want {
+			t.Errorf("Namespace(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestGapFrom(t *testing.T) {
+	ref := day("2025-10-21")
+	tests := []struct {
+		ms   []Day
+		want float64
+	}{
+		{nil, -1},
+		{[]Day{{2025, 10, 20}}, 1},
+		{[]Day{{0, 10, 17}}, 4},                  // year taken from the reference
+		{[]Day{{2024, 10, 21}, {0, 12, 30}}, 70}, // the nearest wins
+		{[]Day{{0, 1, 2}}, 73},                   // across the new year
+	}
+	for _, tt := range tests {
+		if got := gapFrom(tt.ms, ref); got != tt.want {
+			t.Errorf("gapFrom(%v) = %v, want %v", tt.ms, got, tt.want)
+		}
+	}
+}
+
+// TestPairFeaturesNamesAcrossLanguages: a name key counts between articles
+// of different languages only once it has been seen in several languages.
+func TestPairFeaturesNamesAcrossLanguages(t *testing.T) {
+	c := New(DefaultWeights())
+	a := Vector{{"n:drmb", 2}, {"t:de:gipfel", 1}}
+	b := Vector{{"n:drmb", 2}, {"t:fr:sommet", 1}}
+	c.KeyLang["n:drmb"] = "de"
+	f := c.PairFeatures(PairSide{Lang: "de", Vec: a}, PairSide{Lang: "fr", Vec: b})
+	if f[1] != 0 {
+		t.Errorf("single-language key counted across languages: names = %v", f[1])
+	}
+	c.KeyLang["n:drmb"] = "*"
+	f = c.PairFeatures(PairSide{Lang: "de", Vec: a}, PairSide{Lang: "fr", Vec: b})
+	if f[1] < 0.99 || f[7] < 0.99 {
+		t.Errorf("shared multilingual name: names = %v, names_cross = %v, want 1", f[1], f[7])
+	}
+	if f[3] != 0 || f[8] != 0 {
+		t.Errorf("words of two languages compared: terms = %v, same_lang = %v", f[3], f[8])
+	}
+	// Same language: words count, and every name does.
+	c.KeyLang["n:drmb"] = "de"
+	f = c.PairFeatures(PairSide{Lang: "de", Vec: a}, PairSide{Lang: "de", Vec: Vector{{"n:drmb", 1}, {"t:de:gipfel", 3}}})
+	if f[1] < 0.99 || f[3] < 0.99 || f[8] != 1 {
+		t.Errorf("same language: names %v terms %v same_lang %v", f[1], f[3], f[8])
+	}
+}
+
+func TestPairFeaturesTime(t *testing.T) {
+	c := New(DefaultWeights())
+	v := Vector{{"n:x", 1}}
+	near := c.PairFeatures(PairSide{Lang: "en", Vec: v, Date: day("2025-05-07")}, PairSide{Lang: "en", Vec: v, Date: day("2025-05-08")})
+	far := c.PairFeatures(PairSide{Lang: "en", Vec: v, Date: day("2025-05-07")}, PairSide{Lang: "en", Vec: v, Date: day("2025-06-08")})
+	if near[9] != 1 || far[9] > 0.01 {
+		t.Errorf("near feature: 1 day apart %v, a month apart %v", near[9], far[9])
+	}
+	undated := c.PairFeatures(PairSide{Lang: "en", Vec: v, Mentioned: []Day{{0, 5, 8}}}, PairSide{Lang: "en", Vec: v, Date: day("2025-05-07")})
+	if undated[11] != 1 || undated[12] != 1 || undated[14] != 0 {
+		t.Errorf("undated article placed by its mentions: date_unknown %v mention_near %v no_evidence %v", undated[11], undated[12], undated[14])
+	}
+}
+
+// doc builds a synthetic document about a happening: its own rare name
+// and concept keys, plus a name shared by all happenings of a story.
+func doc(id, lang, date string, keys ...string) *Doc {
+	d := &Doc{ID: id, Lang: lang, Labels: map[string]string{}}
+	if date != "" {
+		d.Date = day(date)
+	}
+	for _, k := range keys {
+		d.Vec = append(d.Vec, Entry{k, 1})
+	}
+	d.Vec = d.Vec.Sort()
+	return d
+}
+
+func corpus() []*Doc {
+	var docs []*Doc
+	langs := []string{"en", "de", "fr", "es"}
+	// Happening A: a funeral on 26 April; happening B: an election on 8 May.
+	for i, l := range langs {
+		docs = append(docs,
+			doc(fmt.Sprintf("a%d", i), l, "2025-04-26", "n:frnssgs", "n:rm", "c:funeral", "c:mass", "d:2025-04-26", "#:250000", "t:"+l+":w"+fmt.Sprint(i)),
+			doc(fmt.Sprintf("b%d", i), l, "2025-05-08", "n:brvst", "n:rm", "c:election", "c:conclave", "d:2025-05-08", "#:133", "t:"+l+":v"+fmt.Sprint(i)))
+	}
+	// Filler articles so that rarity means something.
+	for i := 0; i < 30; i++ {
+		docs = append(docs, doc(fmt.Sprintf("z%02d", i), "en", "2025-03-01", fmt.Sprintf("n:fill%d", i), "c:war", "t:en:news"))
+	}
+	return docs
+}
+
+func assignments(docs []*Doc) map[string]string {
+	c := New(DefaultWeights())
+	as, _ := c.Add(docs)
+	out := map[string]string{}
+	for _, a := range as {
+		out[a.DocID] = a.EventID
+	}
+	return out
+}
+
+func TestAddGroupsHappeningsAcrossLanguages(t *testing.T) {
+	got := assignments(corpus())
+	for i := 1; i < 4; i++ {
+		if got[fmt.Sprintf("a%d", i)] != got["a0"] {
+			t.Errorf("a%d not with a0: %s vs %s", i, got[fmt.Sprintf("a%d", i)], got["a0"])
+		}
+		if got[fmt.Sprintf("b%d", i)] != got["b0"] {
+			t.Errorf("b%d not with b0", i)
+		}
+	}
+	if got["a0"] == got["b0"] {
+		t.Errorf("the funeral and the election share event %s", got["a0"])
+	}
+	if got["z00"] == got["z01"] {
+		t.Errorf("unrelated filler articles grouped")
+	}
+}
+
+func TestAddIgnoresInputOrder(t *testing.T) {
+	docs := corpus()
+	want := assignments(docs)
+	rev := make([]*Doc, len(docs))
+	for i, d := range docs {
+		rev[len(docs)-1-i] = d
+	}
+	got := assignments(rev)
+	for id, ev := range want {
+		if got[id] != ev {
+			t.Errorf("%s: event %s in input order, %s reversed", id, ev, got[id])
+		}
+	}
+}
+
+func TestBlockedArticleStaysOut(t *testing.T) {
+	c := New(DefaultWeights())
+	as, _ := c.Add([]*Doc{doc("x1", "en", "2025-04-26", "n:frnssgs", "c:funeral", "d:2025-04-26")})
+	ev := c.Events[as[0].EventID]
+	ev.Blocked = map[string]bool{"x2": true}
+	as, _ = c.Add([]*Doc{doc("x2", "en", "2025-04-26", "n:frnssgs", "c:funeral", "d:2025-04-26")})
+	if as[0].EventID == ev.ID {
+		t.Errorf("an article a person moved out was put back into %s", ev.ID)
+	}
+}
+
+func TestStoriesSplitByTime(t *testing.T) {
+	c := New(DefaultWeights())
+	c.KeyLang["n:mn"] = "*"
+	_, l1 := c.Add([]*Doc{doc("s1", "en", "2017-05-10", "n:mn", "c:election", "n:srl")})
+	_, l2 := c.Add([]*Doc{doc("s2", "en", "2025-06-04", "n:mn", "c:election", "n:srl")})
+	if l1[0].StoryID == l2[0].StoryID {
+		t.Errorf("events eight years apart share story %s", l1[0].StoryID)
+	}
+}
+
+func TestParseWeights(t *testing.T) {
+	if _, err := ParseWeights([]byte(`{"pair": {"bias": 1}, "threshold": 0.5}`)); err == nil {
+		t.Error("weights without every pair coefficient accepted")
+	}
+	if _, err := ParseWeights([]byte(`{`)); err == nil {
+		t.Error("broken JSON accepted")
+	}
+	w := DefaultWeights()
+	if w.Threshold <= 0 || w.Threshold >= 1 || w.Obtained == "" {
+		t.Errorf("shipped weights: threshold %v, obtained %q", w.Threshold, w.Obtained)
+	}
+}
