@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"storyline/internal/article"
@@ -175,25 +176,30 @@ func TestStaticPathsConfined(t *testing.T) {
 
 // bigBody streams n bytes of one JSON line: an article whose text never
 // ends, without holding it in memory.
+// The count is atomic: the transport may still be reading when the
+// response has arrived.
 type bigBody struct {
-	n, read int64
+	n    int64
+	read atomic.Int64
 }
 
 func (b *bigBody) Read(p []byte) (int, error) {
-	if b.read >= b.n {
+	off := b.read.Load()
+	if off >= b.n {
 		return 0, io.EOF
 	}
 	const head = `{"id":"big","text":"`
 	k := 0
-	for k < len(p) && b.read < b.n {
-		if b.read < int64(len(head)) {
-			p[k] = head[b.read]
+	for k < len(p) && off < b.n {
+		if off < int64(len(head)) {
+			p[k] = head[off]
 		} else {
 			p[k] = 'x'
 		}
 		k++
-		b.read++
+		off++
 	}
+	b.read.Store(off)
 	return k, nil
 }
 
@@ -237,10 +243,10 @@ func TestOversizedBodies(t *testing.T) {
 				t.Errorf("declared=%v: %d %s", declared, r.StatusCode, msg)
 			}
 		}
-		if body.read > MaxBody+8<<20 {
-			t.Errorf("declared=%v: server read %d MB of a 100 MB body", declared, body.read>>20)
+		if body.read.Load() > MaxBody+8<<20 {
+			t.Errorf("declared=%v: server read %d MB of a 100 MB body", declared, body.read.Load()>>20)
 		}
-		t.Logf("declared=%v: client sent %d MB before the refusal", declared, body.read>>20)
+		t.Logf("declared=%v: client sent %d MB before the refusal", declared, body.read.Load()>>20)
 	}
 
 	// A 10 MB article in a 10 MB body: refused per record, with the reason.
