@@ -136,11 +136,34 @@ func (c *Clusterer) Observe(docs []*Doc) {
 		c.NDocs++
 		for _, e := range d.Vec {
 			c.DF[e.Key]++
-			if l, ok := c.KeyLang[e.Key]; !ok {
-				c.KeyLang[e.Key] = d.Lang
-			} else if l != d.Lang {
-				c.KeyLang[e.Key] = "*"
-			}
+			NoteKeyLang(c.KeyLang, e.Key, d.Lang)
 		}
 	}
+}
+
+// NoteKeyLang records in m that key was seen in an article of language
+// lang: the language's group the first time, "*" once a second group
+// has it.
+func NoteKeyLang(m map[string]string, key, lang string) {
+	g := LangGroup(lang)
+	if l, ok := m[key]; !ok {
+		m[key] = g
+	} else if l != g && l != "*" {
+		m[key] = "*"
+	}
+}
+
+// LangGroup returns the group whose languages share so much written
+// vocabulary that a word common to two of them proves nothing across
+// languages: in uncased scripts every word is a name candidate, and Hindi
+// and Marathi (or Arabic, Persian and Urdu) share everyday words, not
+// only names.
+func LangGroup(lang string) string {
+	switch lang {
+	case "hi", "mr", "ne":
+		return "deva"
+	case "ar", "fa", "ur", "ps":
+		return "arab"
+	}
+	return lang
 }

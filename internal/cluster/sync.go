@@ -76,11 +76,7 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 func (c *Clusterer) learnKeyLangs(e *Event) {
 	for _, m := range e.Members {
 		for _, en := range m.Vec {
-			if l, ok := c.KeyLang[en.Key]; !ok {
-				c.KeyLang[en.Key] = m.Lang
-			} else if l != m.Lang {
-				c.KeyLang[en.Key] = "*"
-			}
+			NoteKeyLang(c.KeyLang, en.Key, m.Lang)
 		}
 	}
 }

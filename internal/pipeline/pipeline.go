@@ -190,11 +190,7 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		}
 		for _, e := range docs[i].Vec {
 			b.DFDelta[e.Key]++
-			if l, ok := b.KeyLang[e.Key]; !ok {
-				b.KeyLang[e.Key] = a.Lang
-			} else if l != a.Lang {
-				b.KeyLang[e.Key] = "*"
-			}
+			cluster.NoteKeyLang(b.KeyLang, e.Key, a.Lang)
 		}
 	}
 	for _, l := range links {
