@@ -53,6 +53,14 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 	}
 	if date.IsZero() {
 		if d, ok := when.InferPublication(a.Lang, text); ok && d.Year != 0 {
+			// An article is published after every past year it names:
+			// a date placed in 2013 by an article that also speaks of
+			// 2025 took its year from a recollection.
+			if y := latestYear(text); y > d.Year {
+				if moved := (when.Date{Year: y, Month: d.Month, Day: d.Day}); moved.Time().Day() == d.Day {
+					d = moved
+				}
+			}
 			date = d.Time()
 			rec.DateSource = article.DateText
 		}
@@ -140,6 +148,34 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		add(cluster.NSTerm+":"+lang+":"+stem, weight, lw)
 	}
 	return rec, &cluster.Doc{ID: a.ID, Lang: a.Lang, Date: date, Vec: vec.Sort(), Labels: labels, Mentioned: mentioned}
+}
+
+// latestYear returns the latest year from 1900 up to the current one that
+// text writes as a four-digit number, or 0.
+func latestYear(text string) int {
+	now := time.Now().Year()
+	best := 0
+	for i := 0; i+4 <= len(text); i++ {
+		if i > 0 && text[i-1] >= '0' && text[i-1] <= '9' {
+			continue
+		}
+		if i+4 < len(text) && text[i+4] >= '0' && text[i+4] <= '9' {
+			continue
+		}
+		y := 0
+		for j := i; j < i+4; j++ {
+			c := text[j]
+			if c < '0' || c > '9' {
+				y = -1
+				break
+			}
+			y = y*10 + int(c-'0')
+		}
+		if y >= 1900 && y <= now && y > best {
+			best = y
+		}
+	}
+	return best
 }
 
 // leadBytes is how much of the text counts as the lead.

@@ -121,3 +121,16 @@ func TestLeadCountsMore(t *testing.T) {
 		t.Errorf("name weight in headline %v, in body %v; want both found and the headline heavier (keys %v)", lw, bw, lk)
 	}
 }
+
+func TestLatestYear(t *testing.T) {
+	for text, want := range map[string]int{
+		"elected in 2013, he died on 21 April 2025":   2025,
+		"no years here, only 20251 and 12345 and 999": 0,
+		"the 2030 agenda, decided in 2019":            2019, // a future year is a plan, not a date of writing
+		"":                                            0,
+	} {
+		if got := latestYear(text); got != want {
+			t.Errorf("latestYear(%q) = %d, want %d", text, got, want)
+		}
+	}
+}

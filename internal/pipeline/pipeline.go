@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"runtime"
 	"sort"
 	"strings"
@@ -283,7 +285,10 @@ func Label(cl *cluster.Clusterer, c *cluster.Centroid, labels map[string]string,
 	var out []string
 	seen := map[string]bool{}
 	for _, t := range top {
-		l := labels[t.k]
+		l := canonicalName(t.k)
+		if l == "" {
+			l = labels[t.k]
+		}
 		low := strings.ToLower(l)
 		dup := false
 		for s := range seen {
@@ -320,4 +325,33 @@ func storyLabel(c *cluster.Clusterer, s *cluster.Story) string {
 func isCased(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsUpper(r) || unicode.IsLower(r)
+}
+
+// canonicalName gives a gazetteer or alias key its name in English
+// ("p:country:RU" → "Russia", "p:city:Budapest" → "Budapest",
+// "n:org:White House" → "White House"), so that a label reads the same
+// whichever language's article came first; "" for other keys.
+func canonicalName(key string) string {
+	_, id, ok := strings.Cut(key, ":")
+	if !ok {
+		return ""
+	}
+	kind, name, ok := strings.Cut(id, ":")
+	if !ok || name == "" {
+		return ""
+	}
+	switch kind {
+	case "country":
+		r, err := language.ParseRegion(name)
+		if err != nil {
+			return ""
+		}
+		if n := display.English.Regions().Name(r); n != "" {
+			return n
+		}
+		return ""
+	case "city", "org", "person", "place":
+		return name
+	}
+	return ""
 }
