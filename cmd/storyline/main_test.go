@@ -321,7 +321,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"ingest", "--db", db}, "ingest: name at least one input"},
 		{[]string{"ingest", "--db", db, "--batch", "0", "x"}, "--batch"},
 		{[]string{"ingest", "--no-such-flag", "x"}, "no-such-flag"},
-		{[]string{"export", "--db", db, "--format", "xml"}, `--format must be jsonl or csv, not "xml"`},
+		{[]string{"export", "--db", db, "--format", "xml"}, `--format must be jsonl, csv or full, not "xml"`},
 		{[]string{"events", "--db", db, "--since", "garbage"}, `bad date "garbage"`},
 		{[]string{"events", "--db", db, "--until", "2025-13-01"}, `bad date "2025-13-01"`},
 		{[]string{"show", "--db", db}, "show: name one event id"},
