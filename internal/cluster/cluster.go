@@ -148,6 +148,28 @@ type Clusterer struct {
 
 	postings      map[string][]*Event
 	storyPostings map[string][]*Story
+
+	// flags caches keyFlags of the vectors compared during one Add
+	// (keyed by a vector's first entry): KeyLang does not change while a
+	// batch is clustered, and an article meets the same members many
+	// times. Nil outside Add.
+	flags map[*Entry][]uint8
+}
+
+// flagsOf returns keyFlags(v), cached during Add.
+func (c *Clusterer) flagsOf(v Vector) []uint8 {
+	if len(v) == 0 {
+		return nil
+	}
+	if c.flags == nil {
+		return c.keyFlags(v)
+	}
+	f, ok := c.flags[&v[0]]
+	if !ok {
+		f = c.keyFlags(v)
+		c.flags[&v[0]] = f
+	}
+	return f
 }
 
 // New returns an empty clusterer with weights w.
@@ -227,6 +249,8 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 		return strings.Compare(a.ID, b.ID)
 	})
 	c.Observe(docs)
+	c.flags = map[*Entry][]uint8{}
+	defer func() { c.flags = nil }()
 	weighted := make([]Vector, len(docs))
 	for i, d := range docs {
 		weighted[i] = c.weigh(d.Vec)
@@ -445,8 +469,10 @@ func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float
 		p float64
 		f [numPairFeatures]float64
 	}
-	var pairs []pair
+	pairs := make([]pair, 0, len(e.Members))
+	pw := c.W.pairVector()
 	da := PairSide{Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned}
+	fa := c.flagsOf(v)
 	for i := range e.Members {
 		m := &e.Members[i]
 		db := PairSide{Lang: m.Lang, Vec: m.Vec, Date: m.Date, Mentioned: m.Mentioned}
@@ -454,8 +480,8 @@ func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float
 			// An undated member stands at its event's date.
 			db.Date = e.Date()
 		}
-		f := c.PairFeatures(da, db)
-		pairs = append(pairs, pair{c.W.Prob(f), f})
+		f := c.pairFeatures(da, db, fa, c.flagsOf(m.Vec))
+		pairs = append(pairs, pair{pw.prob(f), f})
 	}
 	if len(pairs) == 0 {
 		return 0, nil, nil
@@ -552,15 +578,39 @@ func (c *Clusterer) linkStories(touched map[*Event]bool) []StoryLink {
 		return fresh[i].ID < fresh[j].ID
 	})
 	var links []StoryLink
+	rs := &storyRefresh{vecs: map[*Event]Vector{}, sums: map[*Story]*storySum{}}
 	for _, e := range fresh {
-		l := c.linkStory(e)
+		l := c.linkStory(e, rs)
 		links = append(links, l)
 		changed[c.Stories[l.StoryID]] = true
 	}
 	for s := range changed {
-		c.refreshStory(s)
+		if sum := rs.sums[s]; sum != nil && sum.n == len(s.Events) {
+			continue // refreshed since its last event joined: unchanged
+		}
+		c.refreshStoryWith(s, rs)
 	}
 	return links
+}
+
+// storyRefresh carries story centroid sums from one refresh to the next
+// within one linkStories: events and key languages do not change while
+// events are linked, and a story only gains events at the end of its
+// list, so a story's sum is extended with the new events rather than
+// recomputed from all of them (which made linking a batch quadratic in the
+// length of long stories). Sums are over the same vectors in the same
+// order as a recomputation, so the centroids are the same, bit for bit.
+type storyRefresh struct {
+	vecs map[*Event]Vector // storyVector of each event
+	sums map[*Story]*storySum
+}
+
+// storySum is the untrimmed sum of the story vectors of a story's first n
+// events, and their date span.
+type storySum struct {
+	c        *Centroid
+	n        int
+	min, max time.Time
 }
 
 // storyVector is the part of an event that speaks for its story: the
@@ -584,7 +634,7 @@ func (c *Clusterer) storyVector(e *Event) Vector {
 	return v.Sort()
 }
 
-func (c *Clusterer) linkStory(e *Event) StoryLink {
+func (c *Clusterer) linkStory(e *Event, rs *storyRefresh) StoryLink {
 	v := c.storyVector(e)
 	vn := norms(v)
 	hits := map[*Story]float64{}
@@ -635,26 +685,52 @@ func (c *Clusterer) linkStory(e *Event) StoryLink {
 	e.StoryID = bestStory.ID
 	e.Dirty = true
 	bestStory.Events = append(bestStory.Events, e)
-	c.refreshStory(bestStory)
+	c.refreshStoryWith(bestStory, rs)
 	best.Shared = c.label(best.Shared, e.Labels, 8)
 	return best
 }
 
 // refreshStory recomputes a story's centroid and date span from its events.
 func (c *Clusterer) refreshStory(s *Story) {
+	c.refreshStoryWith(s, nil)
+}
+
+// refreshStoryWith is refreshStory, reusing (when rs is not nil) the sum
+// of the story's events of an earlier refresh in the same linkStories.
+func (c *Clusterer) refreshStoryWith(s *Story, rs *storyRefresh) {
 	old := s.C
-	s.C = NewCentroid()
-	s.Min, s.Max = time.Time{}, time.Time{}
-	for _, e := range s.Events {
-		s.C.Add(c.storyVector(e), 1)
-		if !e.Min.IsZero() && (s.Min.IsZero() || e.Min.Before(s.Min)) {
-			s.Min = e.Min
-		}
-		if e.Max.After(s.Max) {
-			s.Max = e.Max
+	var sum *storySum
+	if rs != nil {
+		sum = rs.sums[s]
+	}
+	if sum == nil || sum.n > len(s.Events) {
+		sum = &storySum{c: NewCentroid()}
+		if rs != nil {
+			rs.sums[s] = sum
 		}
 	}
-	s.C.Trim(centroidSize)
+	for _, e := range s.Events[sum.n:] {
+		var v Vector
+		if rs != nil {
+			var ok bool
+			if v, ok = rs.vecs[e]; !ok {
+				v = c.storyVector(e)
+				rs.vecs[e] = v
+			}
+		} else {
+			v = c.storyVector(e)
+		}
+		sum.c.Add(v, 1)
+		if !e.Min.IsZero() && (sum.min.IsZero() || e.Min.Before(sum.min)) {
+			sum.min = e.Min
+		}
+		if e.Max.After(sum.max) {
+			sum.max = e.Max
+		}
+	}
+	sum.n = len(s.Events)
+	s.Min, s.Max = sum.min, sum.max
+	s.C = sum.c.trimmed(centroidSize)
 	s.Dirty = true
 	var fresh []string
 	for k := range s.C.W {

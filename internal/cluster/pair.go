@@ -42,35 +42,74 @@ type PairSide struct {
 
 // PairFeatures computes the features of a pair of articles.
 func (c *Clusterer) PairFeatures(x, y PairSide) [numPairFeatures]float64 {
+	return c.pairFeatures(x, y, c.keyFlags(x.Vec), c.keyFlags(y.Vec))
+}
+
+// Key flags: the low bits hold a key's group index, flagCross marks a key
+// that counts when the two articles' languages differ (not a word, and
+// for a name, one seen in several languages or a canonical place);
+// flagNone marks a key of no group.
+const (
+	flagGroup = 0x0f
+	flagCross = 0x10
+	flagNone  = 0xff
+)
+
+// keyFlags classifies every key of v once, so that comparing v with many
+// others needs no string inspection or KeyLang lookup per pair.
+func (c *Clusterer) keyFlags(v Vector) []uint8 {
+	out := make([]uint8, len(v))
+	for i, e := range v {
+		g := groupIndex(e.Key)
+		if g < 0 {
+			out[i] = flagNone
+			continue
+		}
+		f := uint8(g)
+		if !(g == gTerms || g == gNames && c.KeyLang[e.Key] != "*" && !strings.HasPrefix(e.Key, NSPlace+":")) {
+			f |= flagCross
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// pairFeatures is PairFeatures with the keys of both sides classified
+// (keyFlags).
+func (c *Clusterer) pairFeatures(x, y PairSide, fa, fb []uint8) [numPairFeatures]float64 {
 	la, a, da := x.Lang, x.Vec, x.Date
 	lb, b, db := y.Lang, y.Vec, y.Date
 	same := la == lb
 	var dot, na, nb [numGroups]float64
-	keep := func(k string) (int, bool) {
-		g := groupIndex(k)
-		if g < 0 {
-			return 0, false
-		}
-		if !same && (g == gTerms || g == gNames && c.KeyLang[k] != "*" && !strings.HasPrefix(k, NSPlace+":")) {
-			return 0, false
-		}
-		return g, true
+	need := uint8(0)
+	if !same {
+		need = flagCross
 	}
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
+		order := 0 // which side's key comes first: -1 a, 1 b, 0 both
 		switch {
-		case j >= len(b) || i < len(a) && a[i].Key < b[j].Key:
-			if g, ok := keep(a[i].Key); ok {
-				na[g] += float64(a[i].Weight) * float64(a[i].Weight)
+		case j >= len(b):
+			order = -1
+		case i >= len(a):
+			order = 1
+		default:
+			order = strings.Compare(a[i].Key, b[j].Key)
+		}
+		switch {
+		case order < 0:
+			if f := fa[i]; f != flagNone && f&need == need {
+				na[f&flagGroup] += float64(a[i].Weight) * float64(a[i].Weight)
 			}
 			i++
-		case i >= len(a) || b[j].Key < a[i].Key:
-			if g, ok := keep(b[j].Key); ok {
-				nb[g] += float64(b[j].Weight) * float64(b[j].Weight)
+		case order > 0:
+			if f := fb[j]; f != flagNone && f&need == need {
+				nb[f&flagGroup] += float64(b[j].Weight) * float64(b[j].Weight)
 			}
 			j++
 		default:
-			if g, ok := keep(a[i].Key); ok {
+			if f := fa[i]; f != flagNone && f&need == need {
+				g := f & flagGroup
 				wa, wb := float64(a[i].Weight), float64(b[j].Weight)
 				dot[g] += wa * wb
 				na[g] += wa * wa
@@ -122,9 +161,26 @@ func (c *Clusterer) PairFeatures(x, y PairSide) [numPairFeatures]float64 {
 
 // Prob is the pair model's probability that two articles report one event.
 func (w Weights) Prob(f [numPairFeatures]float64) float64 {
-	var z float64
+	pw := w.pairVector()
+	return pw.prob(f)
+}
+
+// pairWeights are the pair model's weights in feature order, looked up
+// once rather than by name for every pair.
+type pairWeights [numPairFeatures]float64
+
+func (w Weights) pairVector() pairWeights {
+	var pw pairWeights
 	for i, name := range PairFeatureNames {
-		z += w.Pair[name] * f[i]
+		pw[i] = w.Pair[name]
+	}
+	return pw
+}
+
+func (pw *pairWeights) prob(f [numPairFeatures]float64) float64 {
+	var z float64
+	for i := range pw {
+		z += pw[i] * f[i]
 	}
 	return 1 / (1 + math.Exp(-z))
 }

@@ -10,7 +10,10 @@
 package cluster
 
 import (
+	"cmp"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -37,7 +40,11 @@ type Vector []Entry
 
 // Sort orders the entries by key and merges duplicates.
 func (v Vector) Sort() Vector {
-	sort.Slice(v, func(i, j int) bool { return v[i].Key < v[j].Key })
+	// slices.SortFunc rather than sort.Slice: no reflection-based swaps,
+	// which took an eighth of the clustering time. Entries with one key
+	// are merged below, so their relative order does not matter (their
+	// weights are counts, whose float32 sum does not depend on order).
+	slices.SortFunc(v, func(a, b Entry) int { return strings.Compare(a.Key, b.Key) })
 	out := v[:0]
 	for _, e := range v {
 		if n := len(out); n > 0 && out[n-1].Key == e.Key {
@@ -124,15 +131,26 @@ func (c *Centroid) Trim(max int) {
 	for k, w := range c.W {
 		v = append(v, Entry{k, w})
 	}
-	sort.Slice(v, func(i, j int) bool {
-		if v[i].Weight != v[j].Weight {
-			return v[i].Weight > v[j].Weight
+	slices.SortFunc(v, func(a, b Entry) int {
+		if a.Weight != b.Weight {
+			return cmp.Compare(b.Weight, a.Weight)
 		}
-		return v[i].Key < v[j].Key
+		return strings.Compare(a.Key, b.Key)
 	})
 	c.W = make(map[string]float32, max)
 	c.Norm = map[string]float64{}
 	c.Add(v[:max], 1)
+}
+
+// trimmed returns a copy of c trimmed as Trim(max) would trim it, leaving
+// c as it is.
+func (c *Centroid) trimmed(max int) *Centroid {
+	if len(c.W) <= max {
+		return &Centroid{W: maps.Clone(c.W), Norm: maps.Clone(c.Norm)}
+	}
+	t := &Centroid{W: c.W, Norm: c.Norm}
+	t.Trim(max)
+	return t
 }
 
 // Entries returns the centroid as a sorted vector (for storage).
