@@ -79,6 +79,11 @@ type Event struct {
 	// the centroid alone, which in a multilingual event mixes words of
 	// many languages and dilutes every cosine.
 	Members []Member
+	// MembersStored reports that the store holds Members as they are:
+	// members stop changing once an event has maxMembers of them, so a
+	// big event's members need not be written again with every article.
+	// Whatever changes Members clears it.
+	MembersStored bool
 }
 
 // Member is one article's vector kept in its event for comparison.
@@ -305,7 +310,7 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		}
 		// Retire the singleton: emptied, it matches no key in the index.
 		delete(c.Events, e.ID)
-		e.N, e.C, e.Members = 0, NewCentroid(), nil
+		e.N, e.C, e.Members, e.MembersStored = 0, NewCentroid(), nil, false
 		c.join(best, d, weighted[i])
 		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
 		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
@@ -377,6 +382,7 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 	e.C.Add(v, 1)
 	if len(e.Members) < maxMembers {
 		e.Members = append(e.Members, Member{ID: d.ID, Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned})
+		e.MembersStored = false
 	}
 	e.N++
 	e.Langs[d.Lang]++
@@ -437,6 +443,11 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 			continue
 		}
 		for _, e := range c.postings[en.Key] {
+			// The time window first: it is cheaper than the map lookup,
+			// and most events of a busy key's list are out of it.
+			if !c.W.inWindow(d.Date, e.Min, e.Max, c.W.WindowDays) {
+				continue
+			}
 			if _, ok := e.C.W[en.Key]; !ok {
 				continue // trimmed since it was indexed
 			}
@@ -445,9 +456,6 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 	}
 	out := make([]candidate, 0, len(hits))
 	for e, h := range hits {
-		if !c.W.inWindow(d.Date, e.Min, e.Max, c.W.WindowDays) {
-			continue
-		}
 		out = append(out, candidate{e, h})
 	}
 	slices.SortFunc(out, func(a, b candidate) int {
@@ -773,6 +781,7 @@ func (c *Clusterer) Rebuild(e *Event, docs []*Doc) {
 	e.Langs = map[string]int{}
 	e.Labels = map[string]string{}
 	e.Members = nil
+	e.MembersStored = false
 	for _, d := range docs {
 		c.join(e, d, c.weigh(d.Vec))
 	}

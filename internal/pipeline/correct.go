@@ -207,6 +207,6 @@ func rebuild(c *cluster.Clusterer, e *cluster.Event, arts []store.Article) {
 // clean marks a stored batch's events as stored.
 func clean(b *store.Batch) {
 	for _, e := range b.Events {
-		e.Dirty = false
+		e.Dirty, e.MembersStored = false, true
 	}
 }

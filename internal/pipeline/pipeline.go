@@ -215,7 +215,7 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 	}
 	p.version = b.Version
 	for _, e := range b.Events {
-		e.Dirty = false
+		e.Dirty, e.MembersStored = false, true
 	}
 	for _, s := range b.Stories {
 		s.Dirty = false

@@ -304,7 +304,8 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			labels = excluded.labels, centroid = excluded.centroid, date_sum = excluded.date_sum, date_n = excluded.date_n,
 			story_score = CASE WHEN ? THEN excluded.story_score ELSE events.story_score END,
 			story_evidence = CASE WHEN ? THEN excluded.story_evidence ELSE events.story_evidence END,
-			blocked = excluded.blocked, ver = excluded.ver, members = excluded.members`))
+			blocked = excluded.blocked, ver = excluded.ver,
+			members = CASE WHEN ? THEN excluded.members ELSE events.members END`))
 		if err != nil {
 			return err
 		}
@@ -322,9 +323,16 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 				blocked = append(blocked, id)
 			}
 			sort.Strings(blocked)
+			// Members that did not change since they were stored are
+			// not encoded and written again (an event keeps its
+			// first few members, so most events' members are final).
+			members := "[]"
+			if !e.MembersStored {
+				members = jsonString(nonNil(e.Members))
+			}
 			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), e.N,
 				jsonString(e.Langs), jsonString(e.Labels), jsonString(e.C.Entries()), e.DateSum, e.DateN, score, evidence,
-				jsonString(nonNil(blocked)), ver, jsonString(nonNil(e.Members)), linked, linked); err != nil {
+				jsonString(nonNil(blocked)), ver, members, linked, linked, !e.MembersStored); err != nil {
 				return fmt.Errorf("store event %s: %w", e.ID, err)
 			}
 		}
@@ -435,6 +443,7 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 			return nil, fmt.Errorf("event %s: %w", e.ID, err)
 		}
 		e.C = c
+		e.MembersStored = true
 		e.Blocked = map[string]bool{}
 		for _, id := range blocked {
 			e.Blocked[id] = true
