@@ -266,6 +266,7 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 		out = append(out, c.assign(d, weighted[i]))
 	}
 	c.reassignSingletons(docs, weighted, out)
+	c.refine(docs, weighted, out)
 	touched := map[*Event]bool{}
 	for _, a := range out {
 		touched[c.Events[a.EventID]] = true
@@ -315,6 +316,67 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
 		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
 			Shared: c.label(shared, best.Labels, 8)}
+	}
+}
+
+func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
+	for i, d := range docs {
+		a := &out[i]
+		e := c.Events[a.EventID]
+		if e == nil || e.N < 2 {
+			continue
+		}
+		own, _, _ := c.score(d, weighted[i], e)
+		var best *Event
+		bestScore := math.Max(c.W.Threshold, own)
+		var bestComps map[string]float64
+		for _, cand := range c.candidates(d, weighted[i]) {
+			if cand.e == e || cand.e.N == 0 || cand.e.Blocked[d.ID] {
+				continue
+			}
+			score, comps, _ := c.score(d, weighted[i], cand.e)
+			if score > bestScore {
+				best, bestScore, bestComps = cand.e, score, comps
+			}
+		}
+		if best == nil {
+			continue
+		}
+		c.leave(e, d, weighted[i])
+		c.join(best, d, weighted[i])
+		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
+		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
+			Shared: c.label(shared, best.Labels, 8)}
+	}
+}
+
+// leave takes a document out of an event (the inverse of join; the
+// event's date span and labels keep what it brought).
+func (c *Clusterer) leave(e *Event, d *Doc, v Vector) {
+	e.C.Add(v, -1)
+	for k, w := range e.C.W {
+		if w <= 1e-6 {
+			delete(e.C.W, k)
+		}
+	}
+	for i := range e.Members {
+		if e.Members[i].ID == d.ID {
+			e.Members = append(e.Members[:i:i], e.Members[i+1:]...)
+			e.MembersStored = false
+			break
+		}
+	}
+	e.N--
+	if e.Langs[d.Lang]--; e.Langs[d.Lang] <= 0 {
+		delete(e.Langs, d.Lang)
+	}
+	if !d.Date.IsZero() {
+		e.DateSum -= float64(dayNumber(d.Date))
+		e.DateN--
+	}
+	e.Dirty = true
+	if e.N == 0 {
+		delete(c.Events, e.ID)
 	}
 }
 
@@ -483,6 +545,9 @@ func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float
 	fa := c.flagsOf(v)
 	for i := range e.Members {
 		m := &e.Members[i]
+		if m.ID == d.ID {
+			continue // an article is not compared with itself
+		}
 		db := PairSide{Lang: m.Lang, Vec: m.Vec, Date: m.Date, Mentioned: m.Mentioned}
 		if db.Date.IsZero() {
 			// An undated member stands at its event's date.
