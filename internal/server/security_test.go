@@ -243,7 +243,7 @@ func TestOversizedBodies(t *testing.T) {
 				t.Errorf("declared=%v: %d %s", declared, r.StatusCode, msg)
 			}
 		}
-		if body.read.Load() > MaxBody+8<<20 {
+		if body.read.Load() > MaxBody+16<<20 { // socket buffers hold some MB more than the server read
 			t.Errorf("declared=%v: server read %d MB of a 100 MB body", declared, body.read.Load()>>20)
 		}
 		t.Logf("declared=%v: client sent %d MB before the refusal", declared, body.read.Load()>>20)
