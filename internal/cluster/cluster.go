@@ -267,6 +267,7 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 	}
 	c.reassignSingletons(docs, weighted, out)
 	c.refine(docs, weighted, out)
+	c.mergeFragments(docs, weighted, out)
 	touched := map[*Event]bool{}
 	for _, a := range out {
 		touched[c.Events[a.EventID]] = true
@@ -319,6 +320,84 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 	}
 }
 
+// mergeFragments folds small events formed in this batch into another
+// event when their articles, on average, fit there: an event reported in
+// several languages often starts as one fragment per language, each
+// article of which was, alone, just short of the bar against the others.
+func (c *Clusterer) mergeFragments(docs []*Doc, weighted []Vector, out []Assignment) {
+	byEvent := map[*Event][]int{}
+	for i := range out {
+		if e := c.Events[out[i].EventID]; e != nil {
+			byEvent[e] = append(byEvent[e], i)
+		}
+	}
+	var frags []*Event
+	for e, idx := range byEvent {
+		// Only events made wholly of this batch's articles can go: the
+		// store has nothing else of them to move.
+		if e.N == len(idx) && e.N <= maxFragment {
+			frags = append(frags, e)
+		}
+	}
+	slices.SortFunc(frags, func(a, b *Event) int {
+		if a.N != b.N {
+			return cmp.Compare(a.N, b.N)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	for _, e := range frags {
+		if c.Events[e.ID] != e {
+			continue // already merged away
+		}
+		idx := byEvent[e]
+		cands := map[*Event]bool{}
+		for _, i := range idx {
+			for _, cand := range c.candidates(docs[i], weighted[i]) {
+				if cand.e != e && cand.e.N > 0 && c.Events[cand.e.ID] == cand.e {
+					cands[cand.e] = true
+				}
+			}
+		}
+		var best *Event
+		bestScore := c.W.MergeThreshold
+		for f := range cands {
+			var sum float64
+			blocked := false
+			for _, i := range idx {
+				if f.Blocked[docs[i].ID] {
+					blocked = true
+					break
+				}
+				sc, _, _ := c.score(docs[i], weighted[i], f)
+				sum += sc
+			}
+			if blocked {
+				continue
+			}
+			if s := sum / float64(len(idx)); s > bestScore || s == bestScore && best != nil && f.ID < best.ID {
+				best, bestScore = f, s
+			}
+		}
+		if best == nil {
+			continue
+		}
+		for _, i := range idx {
+			c.leave(e, docs[i], weighted[i])
+			c.join(best, docs[i], weighted[i])
+			out[i].EventID, out[i].NewEvent = best.ID, false
+			byEvent[best] = append(byEvent[best], i)
+		}
+	}
+}
+
+// maxFragment is the largest event mergeFragments folds into another:
+// larger ones have formed around a happening of their own.
+const maxFragment = 6
+
+// refine moves an article of the batch to another event when it fits
+// there better than in its own, judged without itself: the first articles
+// of a batch were placed before the events they belong to had formed.
+// One pass is enough: on the dev set a second moves nothing.
 func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 	for i, d := range docs {
 		a := &out[i]

@@ -199,3 +199,51 @@ func TestParseWeights(t *testing.T) {
 		t.Errorf("shipped weights: threshold %v, obtained %q", w.Threshold, w.Obtained)
 	}
 }
+
+// TestFragmentsMerge: with a joining bar no pair clears, every article
+// of a happening opens an event of its own; the fragment pass, comparing
+// whole fragments, then folds them into one — and only it does.
+func TestFragmentsMerge(t *testing.T) {
+	var docs []*Doc
+	for i, l := range []string{"en", "de", "fr", "es"} {
+		docs = append(docs, doc(fmt.Sprintf("f%d", i), l, "2025-06-22", "n:frd", "n:nsnz", "c:airstrike", "c:nuclear", "d:2025-06-22", "t:"+l+":x"))
+	}
+	for i := 0; i < 30; i++ {
+		docs = append(docs, doc(fmt.Sprintf("z%02d", i), "en", "2025-03-01", fmt.Sprintf("n:fill%d", i), "c:war", "t:en:news"))
+	}
+	run := func(merge float64) (map[string]string, *Clusterer) {
+		w := DefaultWeights()
+		w.Threshold = 0.999999
+		w.MergeThreshold = merge
+		c := New(w)
+		as, _ := c.Add(docs)
+		ev := map[string]string{}
+		for _, a := range as {
+			ev[a.DocID] = a.EventID
+			if e := c.Events[a.EventID]; e == nil || e.N == 0 {
+				t.Errorf("%s assigned to a retired event %s", a.DocID, a.EventID)
+			}
+		}
+		n := 0
+		for _, e := range c.Events {
+			n += e.N
+		}
+		if n != len(docs) {
+			t.Errorf("events hold %d articles, want %d", n, len(docs))
+		}
+		return ev, c
+	}
+	apart, _ := run(0.999999)
+	if apart["f1"] == apart["f0"] {
+		t.Fatalf("without the fragment pass f0 and f1 already share %s; the test proves nothing", apart["f0"])
+	}
+	merged, _ := run(0.3)
+	for i := 1; i < 4; i++ {
+		if merged[fmt.Sprintf("f%d", i)] != merged["f0"] {
+			t.Errorf("f%d in %s, f0 in %s", i, merged[fmt.Sprintf("f%d", i)], merged["f0"])
+		}
+	}
+	if merged["z00"] == merged["f0"] {
+		t.Errorf("an unrelated article was folded in")
+	}
+}

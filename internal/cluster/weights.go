@@ -17,6 +17,9 @@ type Weights struct {
 	Pair map[string]float64 `json:"pair"`
 	// Threshold is the least mean pair probability for joining an event.
 	Threshold float64 `json:"threshold"`
+	// MergeThreshold is the least mean score of a small event's articles
+	// against another event for the fragment to be folded into it.
+	MergeThreshold float64 `json:"merge_threshold"`
 	// WindowDays bounds the candidates in time; UnknownDate is the story
 	// decay factor when a date is unknown.
 	WindowDays  float64 `json:"window_days"`

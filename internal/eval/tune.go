@@ -84,6 +84,8 @@ func Tune(ctx context.Context, path string, base cluster.Weights, log func(strin
 	params := []param{
 		{"threshold", func(w *cluster.Weights, v float64) { w.Threshold = v }, func(w *cluster.Weights) float64 { return w.Threshold },
 			[]float64{0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}},
+		{"merge_threshold", func(w *cluster.Weights, v float64) { w.MergeThreshold = v }, func(w *cluster.Weights) float64 { return w.MergeThreshold },
+			[]float64{0.5, 0.6, 0.7, 0.75, 0.8, 0.9}},
 		{"top_k", func(w *cluster.Weights, v float64) { w.TopK = int(v) }, func(w *cluster.Weights) float64 { return float64(w.TopK) },
 			[]float64{1, 2, 3, 4}},
 		{"story_threshold", func(w *cluster.Weights, v float64) { w.StoryThreshold = v }, func(w *cluster.Weights) float64 { return w.StoryThreshold },

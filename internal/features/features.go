@@ -94,6 +94,9 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 			ns = cluster.NSPlace
 		}
 		add(ns+":"+m.Key, float32(m.Count), m.Surface)
+		if stem, ok := nameStem(m.Key); ok {
+			add(cluster.NSName+":"+stem, float32(m.Count), m.Surface)
+		}
 	}
 
 	// Event-type concepts; those of the headline and lead count more, as
@@ -176,6 +179,20 @@ func latestYear(text string) int {
 		}
 	}
 	return best
+}
+
+// nameStemLen is how many consonant classes of a name key its stem keeps.
+const nameStemLen = 4
+
+// nameStem returns the first consonant classes of a one-word name key,
+// marked with "~", for keys longer than that: languages give one name
+// different endings (Francis, Franziskus, Francesco, Франциск, فرنسيس;
+// Zelensky, Zelenskyi) that the full keys keep apart.
+func nameStem(key string) (string, bool) {
+	if len(key) <= nameStemLen || strings.ContainsAny(key, ": ") {
+		return "", false
+	}
+	return key[:nameStemLen] + "~", true
 }
 
 // leadBytes is how much of the text counts as the lead.

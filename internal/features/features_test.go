@@ -134,3 +134,23 @@ func TestLatestYear(t *testing.T) {
 		}
 	}
 }
+
+func TestNameStem(t *testing.T) {
+	tests := []struct {
+		key  string
+		want string
+		ok   bool
+	}{
+		{"brnssgs", "brns~", true}, // Franziskus
+		{"brnss", "brns~", true},   // Francis, فرنسيس
+		{"drmb", "", false},        // short keys are stems already
+		{"dmrd drmb", "", false},   // full names keep their own key
+		{"country:RU", "", false},  // canonical ids are exact
+	}
+	for _, tt := range tests {
+		got, ok := nameStem(tt.key)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("nameStem(%q) = %q, %v; want %q, %v", tt.key, got, ok, tt.want, tt.ok)
+		}
+	}
+}
