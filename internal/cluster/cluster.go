@@ -313,8 +313,8 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		// Retire the singleton: emptied, it matches no key in the index.
 		delete(c.Events, e.ID)
 		e.N, e.C, e.Members, e.MembersStored = 0, NewCentroid(), nil, false
-		c.join(best, d, weighted[i])
 		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
+		c.join(best, d, weighted[i])
 		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
 			Shared: c.label(shared, best.Labels, 8)}
 	}
@@ -382,9 +382,13 @@ func (c *Clusterer) mergeFragments(docs []*Doc, weighted []Vector, out []Assignm
 			continue
 		}
 		for _, i := range idx {
+			// The evidence is what the article shares with the event
+			// before it joins, not with itself.
+			_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
 			c.leave(e, docs[i], weighted[i])
 			c.join(best, docs[i], weighted[i])
-			out[i].EventID, out[i].NewEvent = best.ID, false
+			out[i] = Assignment{DocID: docs[i].ID, EventID: best.ID, Score: bestScore,
+				Shared: c.label(shared, best.Labels, 8)}
 			byEvent[best] = append(byEvent[best], i)
 		}
 	}
@@ -421,9 +425,9 @@ func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 		if best == nil {
 			continue
 		}
+		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
 		c.leave(e, d, weighted[i])
 		c.join(best, d, weighted[i])
-		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
 		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
 			Shared: c.label(shared, best.Labels, 8)}
 	}

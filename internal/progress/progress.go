@@ -27,7 +27,10 @@ type Meter struct {
 
 // New returns a meter writing to w; total may be 0 when unknown.
 func New(w io.Writer, label string, total int) *Meter {
-	m := &Meter{w: w, label: label, total: total, start: time.Now(), every: 5 * time.Second}
+	now := time.Now()
+	// last starts at now so that the first line waits a full period: a
+	// short run prints only its final line.
+	m := &Meter{w: w, label: label, total: total, start: now, last: now, every: 5 * time.Second}
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb" {
 			m.tty = true
