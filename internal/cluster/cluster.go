@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"cmp"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -84,6 +85,10 @@ type Event struct {
 	// big event's members need not be written again with every article.
 	// Whatever changes Members clears it.
 	MembersStored bool
+
+	// touched is the newest date the clusterer had seen when the event
+	// last gained an article (evict.go).
+	touched time.Time
 }
 
 // Member is one article's vector kept in its event for comparison.
@@ -109,9 +114,14 @@ func (e *Event) Date() time.Time {
 
 // Story is a chain of events that continue one another.
 type Story struct {
-	ID       string
-	C        *Centroid
+	ID string
+	C  *Centroid
+	// Events are the story's events in memory; Base is the untrimmed sum
+	// of the story vectors of its events no longer in memory (evicted, or
+	// never loaded), nil when there are none. C is Base plus the story
+	// vectors of Events, trimmed.
 	Events   []*Event
+	Base     *Centroid
 	Min, Max time.Time
 	Dirty    bool
 }
@@ -150,6 +160,13 @@ type Clusterer struct {
 	// different languages, so only they count when such articles meet.
 	KeyLang map[string]string
 	NDocs   int
+	// Newest is the latest article date seen; events and stories that
+	// fell out of the window behind it are evicted from memory (evict.go).
+	Newest time.Time
+	// recent holds the day numbers of the latest dated articles, a ring
+	// from recentPos once full.
+	recent    []int64
+	recentPos int
 
 	postings      map[string][]*Event
 	storyPostings map[string][]*Story
@@ -206,10 +223,20 @@ func (c *Clusterer) Restore(stories []*Story, events []*Event) {
 	}
 	for _, e := range events {
 		c.Events[e.ID] = e
+		c.noteDate(e.Max)
 		c.index(e, nil)
 		if s := c.Stories[e.StoryID]; s != nil {
 			s.Events = append(s.Events, e)
 		}
+	}
+	c.advance()
+	for _, e := range events {
+		if e.Max.IsZero() {
+			e.touched = c.Newest
+		}
+	}
+	for _, s := range stories {
+		c.rebase(s)
 	}
 }
 
@@ -254,6 +281,10 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 		return strings.Compare(a.ID, b.ID)
 	})
 	c.Observe(docs)
+	for _, d := range docs {
+		c.noteDate(d.Date)
+	}
+	c.advance()
 	c.flags = map[*Entry][]uint8{}
 	defer func() { c.flags = nil }()
 	weighted := make([]Vector, len(docs))
@@ -531,6 +562,7 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 	}
 	e.N++
 	e.Langs[d.Lang]++
+	e.touched = c.Newest
 	if !d.Date.IsZero() {
 		day := float64(dayNumber(d.Date))
 		e.DateSum += day
@@ -861,6 +893,10 @@ func (c *Clusterer) refreshStoryWith(s *Story, rs *storyRefresh) {
 	}
 	if sum == nil || sum.n > len(s.Events) {
 		sum = &storySum{c: NewCentroid()}
+		if s.Base != nil {
+			sum.c = &Centroid{W: maps.Clone(s.Base.W), Norm: maps.Clone(s.Base.Norm)}
+			sum.min, sum.max = s.Min, s.Max
+		}
 		if rs != nil {
 			rs.sums[s] = sum
 		}

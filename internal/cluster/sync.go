@@ -34,6 +34,8 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 	}
 	for _, e := range events {
 		c.learnKeyLangs(e)
+		c.noteDate(e.Max)
+		e.touched = c.Newest
 		old := c.Events[e.ID]
 		if old == nil {
 			e.Dirty = false
@@ -67,6 +69,13 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 			}
 		}
 		c.index(old, fresh)
+	}
+	// A stored story centroid speaks for all the story's events; the
+	// base is what it holds beyond the events in memory here.
+	for _, s := range stories {
+		if cur := c.Stories[s.ID]; cur != nil {
+			c.rebase(cur)
+		}
 	}
 }
 

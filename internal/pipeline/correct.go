@@ -28,6 +28,9 @@ func badCorrection(format string, args ...any) error {
 func (p *Pipeline) Split(ctx context.Context, eventID string, articleIDs []string, note string) (*store.Correction, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.recall(ctx, []string{eventID}); err != nil {
+		return nil, err
+	}
 	old := p.c.Events[eventID]
 	if old == nil || old.N == 0 {
 		return nil, fmt.Errorf("event %q: %w", eventID, store.ErrNotFound)
@@ -104,6 +107,9 @@ func (p *Pipeline) Merge(ctx context.Context, eventIDs []string, note string) (*
 	if len(eventIDs) < 2 {
 		return nil, badCorrection("name at least two events to merge")
 	}
+	if err := p.recall(ctx, eventIDs); err != nil {
+		return nil, err
+	}
 	var evs []*cluster.Event
 	seen := map[string]bool{}
 	for _, id := range eventIDs {
@@ -170,6 +176,28 @@ func (p *Pipeline) Merge(ctx context.Context, eventIDs []string, note string) (*
 	}
 	clean(b)
 	return c, nil
+}
+
+// recall reads back from the store the named events that are no longer
+// in memory (evicted: older than the clustering window), so that a
+// correction may name any stored event.
+func (p *Pipeline) recall(ctx context.Context, ids []string) error {
+	var missing []string
+	for _, id := range ids {
+		if p.c.Events[id] == nil {
+			missing = append(missing, id)
+		}
+	}
+	el, ok := p.st.(store.EventLoader)
+	if len(missing) == 0 || !ok {
+		return nil
+	}
+	evs, err := el.ClusterEvents(ctx, missing)
+	if err != nil {
+		return fmt.Errorf("load events: %w", err)
+	}
+	p.c.Recall(evs)
+	return nil
 }
 
 // correctionBatch starts the batch that stores a correction.

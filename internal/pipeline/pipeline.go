@@ -59,6 +59,7 @@ func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, er
 	c.KeyLang = state.KeyLang
 	c.NDocs = state.NDocs
 	c.Restore(state.Stories, state.Events)
+	c.Evict()
 	p := &Pipeline{st: st, c: c, version: state.Version}
 	if err := p.loadCopies(ctx); err != nil {
 		return nil, err
@@ -220,6 +221,9 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 	for _, s := range b.Stories {
 		s.Dirty = false
 	}
+	// Events and stories that fell behind the window stay in the store
+	// only: memory and the cost of an article stay flat as it grows.
+	p.c.Evict()
 	res.Added = len(fresh)
 	p.remember(ctx, b.Articles, copyMarks)
 	return res, nil

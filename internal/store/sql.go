@@ -418,40 +418,7 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked, members FROM events`+where+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var (
-			e                                               cluster.Event
-			mn, mx, langs, labels, cen, blockedStr, members string
-		)
-		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr, &members); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		e.Min, e.Max = ParseDay(mn), ParseDay(mx)
-		var blocked []string
-		err1 := json.Unmarshal([]byte(langs), &e.Langs)
-		err2 := json.Unmarshal([]byte(labels), &e.Labels)
-		err3 := json.Unmarshal([]byte(blockedStr), &blocked)
-		c, err4 := decodeCentroid(cen)
-		err5 := json.Unmarshal([]byte(members), &e.Members)
-		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("event %s: %w", e.ID, err)
-		}
-		e.C = c
-		e.MembersStored = true
-		e.Blocked = map[string]bool{}
-		for _, id := range blocked {
-			e.Blocked[id] = true
-		}
-		st.Events = append(st.Events, &e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if st.Events, err = s.clusterEvents(ctx, where, args...); err != nil {
 		return nil, err
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT key, n, lang FROM df`+where, args...)
@@ -481,6 +448,58 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	}
 	st.NDocs, _ = strconv.Atoi(nd)
 	return st, nil
+}
+
+// clusterEvents reads the clustering state of the events a WHERE clause
+// selects (all for "").
+func (s *SQL) clusterEvents(ctx context.Context, where string, args ...any) ([]*cluster.Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked, members FROM events`+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*cluster.Event
+	for rows.Next() {
+		var (
+			e                                               cluster.Event
+			mn, mx, langs, labels, cen, blockedStr, members string
+		)
+		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr, &members); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.Min, e.Max = ParseDay(mn), ParseDay(mx)
+		var blocked []string
+		err1 := json.Unmarshal([]byte(langs), &e.Langs)
+		err2 := json.Unmarshal([]byte(labels), &e.Labels)
+		err3 := json.Unmarshal([]byte(blockedStr), &blocked)
+		c, err4 := decodeCentroid(cen)
+		err5 := json.Unmarshal([]byte(members), &e.Members)
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		e.C = c
+		e.MembersStored = true
+		e.Blocked = map[string]bool{}
+		for _, id := range blocked {
+			e.Blocked[id] = true
+		}
+		out = append(out, &e)
+	}
+	rows.Close()
+	return out, rows.Err()
+}
+
+// ClusterEvents implements EventLoader.
+func (s *SQL) ClusterEvents(ctx context.Context, ids []string) ([]*cluster.Event, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.clusterEvents(ctx, s.q(" WHERE id IN ("+placeholders(len(ids))+")"), args...)
 }
 
 func decodeCentroid(s string) (*cluster.Centroid, error) {

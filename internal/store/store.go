@@ -163,6 +163,13 @@ type Store interface {
 	Close() error
 }
 
+// EventLoader is implemented by stores that can read back the clustering
+// state of single events: the clusterer keeps only recent events in
+// memory, and a correction may name an older one.
+type EventLoader interface {
+	ClusterEvents(ctx context.Context, ids []string) ([]*cluster.Event, error)
+}
+
 // Syncer is implemented by stores that several processes may write at
 // once. A writer holds the clustering lock from refreshing its in-memory
 // state until its batch is committed, so batches are clustered one after
