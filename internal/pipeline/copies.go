@@ -177,6 +177,17 @@ func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks 
 	for _, as := range assigns {
 		events[as.DocID] = as.EventID
 	}
+	// A copy joins its original's event even when that event has left
+	// memory (evicted: older than the window); read such events back.
+	var away []string
+	for i := range docs {
+		if ev, ok := events[marks[i].of]; ok && marks[i].of != "" && p.c.Events[ev] == nil {
+			away = append(away, ev)
+		}
+	}
+	if err := p.recall(ctx, away); err != nil {
+		return nil, nil, nil, err
+	}
 	var rest []*cluster.Doc
 	for i, d := range docs {
 		m := &marks[i]
