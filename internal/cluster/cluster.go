@@ -175,23 +175,34 @@ type Clusterer struct {
 	// (keyed by a vector's first entry): KeyLang does not change while a
 	// batch is clustered, and an article meets the same members many
 	// times. Nil outside Add.
-	flags map[*Entry][]uint8
+	flags map[*Entry]packed
+	// pw caches the pair model's weights in feature order during Add.
+	pw *pairWeights
 }
 
-// flagsOf returns keyFlags(v), cached during Add.
-func (c *Clusterer) flagsOf(v Vector) []uint8 {
+// packOf returns pack(v), cached during Add.
+func (c *Clusterer) packOf(v Vector) packed {
 	if len(v) == 0 {
 		return nil
 	}
 	if c.flags == nil {
-		return c.keyFlags(v)
+		return c.pack(v)
 	}
 	f, ok := c.flags[&v[0]]
 	if !ok {
-		f = c.keyFlags(v)
+		f = c.pack(v)
 		c.flags[&v[0]] = f
 	}
 	return f
+}
+
+// pairWeights returns the pair model's weights, cached during Add.
+func (c *Clusterer) pairWeights() *pairWeights {
+	if c.pw != nil {
+		return c.pw
+	}
+	pw := c.W.pairVector()
+	return &pw
 }
 
 // New returns an empty clusterer with weights w.
@@ -285,8 +296,10 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 		c.noteDate(d.Date)
 	}
 	c.advance()
-	c.flags = map[*Entry][]uint8{}
-	defer func() { c.flags = nil }()
+	c.flags = map[*Entry]packed{}
+	pw := c.W.pairVector()
+	c.pw = &pw
+	defer func() { c.flags, c.pw = nil, nil }()
 	weighted := make([]Vector, len(docs))
 	for i, d := range docs {
 		weighted[i] = c.weigh(d.Vec)
@@ -328,14 +341,14 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		}
 		var best *Event
 		bestScore := c.W.Threshold
-		var bestComps map[string]float64
+		var bestF [numPairFeatures]float64
 		for _, cand := range c.candidates(d, weighted[i]) {
 			if cand.e == e || cand.e.N == 0 || cand.e.Blocked[d.ID] {
 				continue
 			}
-			score, comps, _ := c.score(d, weighted[i], cand.e)
+			score, f := c.score(d, weighted[i], cand.e)
 			if score >= bestScore {
-				best, bestScore, bestComps = cand.e, score, comps
+				best, bestScore, bestF = cand.e, score, f
 			}
 		}
 		if best == nil {
@@ -346,7 +359,7 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		e.N, e.C, e.Members, e.MembersStored = 0, NewCentroid(), nil, false
 		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
 		c.join(best, d, weighted[i])
-		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
+		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: comps(bestF),
 			Shared: c.label(shared, best.Labels, 8)}
 	}
 }
@@ -399,7 +412,7 @@ func (c *Clusterer) mergeFragments(docs []*Doc, weighted []Vector, out []Assignm
 					blocked = true
 					break
 				}
-				sc, _, _ := c.score(docs[i], weighted[i], f)
+				sc, _ := c.score(docs[i], weighted[i], f)
 				sum += sc
 			}
 			if blocked {
@@ -440,17 +453,17 @@ func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 		if e == nil || e.N < 2 {
 			continue
 		}
-		own, _, _ := c.score(d, weighted[i], e)
+		own, _ := c.score(d, weighted[i], e)
 		var best *Event
 		bestScore := math.Max(c.W.Threshold, own)
-		var bestComps map[string]float64
+		var bestF [numPairFeatures]float64
 		for _, cand := range c.candidates(d, weighted[i]) {
 			if cand.e == e || cand.e.N == 0 || cand.e.Blocked[d.ID] {
 				continue
 			}
-			score, comps, _ := c.score(d, weighted[i], cand.e)
+			score, f := c.score(d, weighted[i], cand.e)
 			if score > bestScore {
-				best, bestScore, bestComps = cand.e, score, comps
+				best, bestScore, bestF = cand.e, score, f
 			}
 		}
 		if best == nil {
@@ -459,7 +472,7 @@ func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
 		c.leave(e, d, weighted[i])
 		c.join(best, d, weighted[i])
-		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: bestComps,
+		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: comps(bestF),
 			Shared: c.label(shared, best.Labels, 8)}
 	}
 }
@@ -522,16 +535,18 @@ type candidate struct {
 func (c *Clusterer) assign(d *Doc, v Vector) Assignment {
 	best := Assignment{DocID: d.ID, Score: -1}
 	var bestEvent *Event
+	var bestF [numPairFeatures]float64
 	for _, cand := range c.candidates(d, v) {
 		if cand.e.Blocked[d.ID] {
 			continue
 		}
-		score, comps, shared := c.score(d, v, cand.e)
+		score, f := c.score(d, v, cand.e)
 		if score > best.Score || (score == best.Score && bestEvent != nil && cand.e.ID < bestEvent.ID) {
-			best = Assignment{DocID: d.ID, EventID: cand.e.ID, Score: score, Components: comps, Shared: shared}
-			bestEvent = cand.e
+			best = Assignment{DocID: d.ID, EventID: cand.e.ID, Score: score}
+			bestEvent, bestF = cand.e, f
 		}
 	}
+	best.Components = comps(bestF)
 	if bestEvent != nil && best.Score >= c.W.Threshold {
 		// The evidence: the features the article shares with the event.
 		_, best.Shared = cosines(v, norms(v), bestEvent.C)
@@ -649,15 +664,19 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 
 // score is the similarity of a document to an event: the mean of the pair
 // model's probabilities for the (up to) TopK most similar members.
-func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float64, []Shared) {
+//
+// It returns the features of the most similar pair too; comps turns them
+// into the components shown as evidence, for the event chosen only.
+func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, [numPairFeatures]float64) {
 	type pair struct {
 		p float64
 		f [numPairFeatures]float64
 	}
-	pairs := make([]pair, 0, len(e.Members))
-	pw := c.W.pairVector()
+	var buf [maxMembers]pair
+	pairs := buf[:0]
+	pw := c.pairWeights()
 	da := PairSide{Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned}
-	fa := c.flagsOf(v)
+	fa := c.packOf(v)
 	for i := range e.Members {
 		m := &e.Members[i]
 		if m.ID == d.ID {
@@ -668,11 +687,11 @@ func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float
 			// An undated member stands at its event's date.
 			db.Date = e.Date()
 		}
-		f := c.pairFeatures(da, db, fa, c.flagsOf(m.Vec))
+		f := c.pairFeatures(da, db, fa, c.packOf(m.Vec))
 		pairs = append(pairs, pair{pw.prob(f), f})
 	}
 	if len(pairs) == 0 {
-		return 0, nil, nil
+		return 0, [numPairFeatures]float64{}
 	}
 	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Compare(b.p, a.p) })
 	k := min(len(pairs), max(1, c.W.TopK))
@@ -680,13 +699,22 @@ func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, map[string]float
 	for _, p := range pairs[:k] {
 		sum += p.p
 	}
-	comps := map[string]float64{}
+	return sum / float64(k), pairs[0].f
+}
+
+// comps names the features of a pair (score's second result), rounded,
+// for evidence; nil when there was no pair.
+func comps(f [numPairFeatures]float64) map[string]float64 {
+	if f[0] == 0 {
+		return nil
+	}
+	out := map[string]float64{}
 	for i, name := range PairFeatureNames[1:] {
-		if v := pairs[0].f[i+1]; v != 0 {
-			comps[name] = math.Round(v*1000) / 1000
+		if v := f[i+1]; v != 0 {
+			out[name] = math.Round(v*1000) / 1000
 		}
 	}
-	return sum / float64(k), comps, nil
+	return out
 }
 
 const (
