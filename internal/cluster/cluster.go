@@ -167,6 +167,8 @@ type Clusterer struct {
 	// from recentPos once full.
 	recent    []int64
 	recentPos int
+	// dfKept is how many document frequencies the last pruneDF kept.
+	dfKept int
 
 	postings      map[string][]*Event
 	storyPostings map[string][]*Story

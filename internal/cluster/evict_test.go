@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -71,5 +72,27 @@ func TestEvict(t *testing.T) {
 	c.refreshStory(s)
 	if got := s.C.W["p:city:Oslo"]; got != before {
 		t.Errorf("refresh after eviction changed the story centroid: %v -> %v", before, got)
+	}
+}
+
+// TestPruneDF: counts of keys seen once that no event in memory holds
+// leave memory; the others stay.
+func TestPruneDF(t *testing.T) {
+	c := New(DefaultWeights())
+	c.Add([]*Doc{{ID: "a", Lang: "en", Date: day("2025-01-01"), Vec: Vector{{"n:alpha", 1}, {"t:en:rare", 1}}}})
+	for i := range pruneDFAbove {
+		c.DF[fmt.Sprintf("t:en:w%d", i)] = 1
+		c.KeyLang[fmt.Sprintf("t:en:w%d", i)] = "en"
+	}
+	c.DF["t:en:common"] = 5
+	c.pruneDF()
+	if _, ok := c.DF["t:en:w7"]; ok {
+		t.Error("a key seen once, in no event in memory, kept its count")
+	}
+	if _, ok := c.KeyLang["t:en:w7"]; ok {
+		t.Error("a pruned key kept its language")
+	}
+	if c.DF["t:en:common"] != 5 || c.DF["t:en:rare"] != 1 || c.KeyLang["t:en:rare"] == "" {
+		t.Errorf("pruned too much: common %d, rare %d", c.DF["t:en:common"], c.DF["t:en:rare"])
 	}
 }
