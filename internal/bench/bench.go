@@ -58,30 +58,49 @@ func Load(path string) ([]article.Article, error) {
 
 // Generate derives n articles from base, reproducibly for a seed.
 func Generate(base []article.Article, n int, seed uint64) []article.Article {
+	g := NewGenerator(base, seed)
 	out := make([]article.Article, 0, n)
-	vocab := vocabulary(base)
 	for i := range n {
-		round, j := i/len(base), i%len(base)
-		r := rand.New(rand.NewPCG(seed, uint64(i)))
-		b := base[j]
-		d := b.Date
-		if d.IsZero() {
-			d = baseDate
-		}
-		rw := rewording{vocab: vocab[b.Lang], seed: seed, round: uint64(round)}
-		a := article.Article{
-			ID:         "r" + strconv.Itoa(round) + "-" + b.ID,
-			Title:      rw.apply(b.Title),
-			Text:       perturb(rw.apply(b.Text), r),
-			Lang:       b.Lang,
-			Source:     b.Source,
-			Date:       d.AddDate(0, 0, round*roundDays+r.IntN(2)),
-			DateSource: article.DateHeader,
-		}
-		a.Origin = a.ID
-		out = append(out, a)
+		out = append(out, g.At(i))
 	}
 	return out
+}
+
+// Generator derives the articles of a corpus one at a time, so that a run
+// over a million articles does not hold them all in memory.
+type Generator struct {
+	base  []article.Article
+	vocab map[string][]string
+	seed  uint64
+}
+
+// NewGenerator prepares the derivation of articles from base.
+func NewGenerator(base []article.Article, seed uint64) *Generator {
+	return &Generator{base: base, vocab: vocabulary(base), seed: seed}
+}
+
+// At returns article i of the corpus (the same as Generate's i-th).
+func (g *Generator) At(i int) article.Article {
+	base, seed := g.base, g.seed
+	round, j := i/len(base), i%len(base)
+	r := rand.New(rand.NewPCG(seed, uint64(i)))
+	b := base[j]
+	d := b.Date
+	if d.IsZero() {
+		d = baseDate
+	}
+	rw := rewording{vocab: g.vocab[b.Lang], seed: seed, round: uint64(round)}
+	a := article.Article{
+		ID:         "r" + strconv.Itoa(round) + "-" + b.ID,
+		Title:      rw.apply(b.Title),
+		Text:       perturb(rw.apply(b.Text), r),
+		Lang:       b.Lang,
+		Source:     b.Source,
+		Date:       d.AddDate(0, 0, round*roundDays+r.IntN(2)),
+		DateSource: article.DateHeader,
+	}
+	a.Origin = a.ID
+	return a
 }
 
 // swapPercent is the share of a round's vocabulary (words that do not
@@ -265,8 +284,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	arts := Generate(base, o.Articles, o.Seed)
-	base = nil
+	// Articles are generated a batch at a time, just before they are
+	// ingested: the corpus of a large run would not fit in memory.
+	gen := NewGenerator(base, o.Seed)
 	if o.Batch <= 0 {
 		o.Batch = pipeline.DefaultBatchSize
 	}
@@ -307,9 +327,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	next := make(chan []article.Article)
 	go func() {
 		defer close(next)
-		for i := 0; i < len(arts); i += o.Batch {
+		for i := 0; i < o.Articles; i += o.Batch {
+			b := make([]article.Article, 0, min(o.Articles, i+o.Batch)-i)
+			for k := i; k < min(o.Articles, i+o.Batch); k++ {
+				b = append(b, gen.At(k))
+			}
 			select {
-			case next <- arts[i:min(len(arts), i+o.Batch)]:
+			case next <- b:
 			case <-ctx.Done():
 				return
 			}
@@ -347,8 +371,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r := &Result{Articles: len(arts), Seconds: elapsed.Seconds(), Workers: o.Workers,
-		ArticlesPerSec: float64(len(arts)) / elapsed.Seconds()}
+	r := &Result{Articles: o.Articles, Seconds: elapsed.Seconds(), Workers: o.Workers,
+		ArticlesPerSec: float64(o.Articles) / elapsed.Seconds()}
 	r.P50ms, r.P99ms = quantile(perArt, weights, 0.50), quantile(perArt, weights, 0.99)
 	r.PeakRSSMB = peakRSSMB()
 	if s, ok := stores[0].(interface {
