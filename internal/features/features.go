@@ -189,8 +189,16 @@ const nameStemLen = 4
 // different endings (Francis, Franziskus, Francesco, Франциск, فرنسيس;
 // Zelensky, Zelenskyi) that the full keys keep apart.
 func nameStem(key string) (string, bool) {
-	if len(key) <= nameStemLen || strings.ContainsAny(key, ": ") {
+	if len(key) <= nameStemLen {
 		return "", false
+	}
+	// Only phonetic keys, which are ASCII letters: canonical ids and full
+	// names are exact, and Han bigram keys must not be cut inside a
+	// character.
+	for i := 0; i < len(key); i++ {
+		if key[i] < 'a' || key[i] > 'z' {
+			return "", false
+		}
 	}
 	return key[:nameStemLen] + "~", true
 }

@@ -146,6 +146,7 @@ func TestNameStem(t *testing.T) {
 		{"drmb", "", false},        // short keys are stems already
 		{"dmrd drmb", "", false},   // full names keep their own key
 		{"country:RU", "", false},  // canonical ids are exact
+		{"美国总统", "", false},        // Han keys are not cut inside a character
 	}
 	for _, tt := range tests {
 		got, ok := nameStem(tt.key)

@@ -138,6 +138,7 @@ func TestConcurrentWritersMatchOne(t *testing.T) {
 		}()
 	}
 	done := make(chan struct{})
+	writersDone := make(chan struct{})
 	var readerErr error
 	go func() {
 		defer close(done)
@@ -157,7 +158,9 @@ func TestConcurrentWritersMatchOne(t *testing.T) {
 				return
 			}
 			select {
-			case <-ctx.Done():
+			case <-writersDone:
+				// The writers are through; had one failed, the count
+				// below would never be reached.
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
@@ -167,6 +170,7 @@ func TestConcurrentWritersMatchOne(t *testing.T) {
 		}
 	}()
 	wg.Wait()
+	close(writersDone)
 	<-done
 	if readerErr != nil {
 		t.Errorf("reader: %v", readerErr)
