@@ -65,34 +65,8 @@ var migrationsCorrections = []string{
 // migrateCorrections applies the corrections migrations not yet applied.
 func (s *SQL) migrateCorrections(ctx context.Context) error {
 	for i, m := range migrationsCorrections {
-		v := correctionVersionBase + 1 + i
-		m = strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint).Replace(m)
-		err := s.tx(ctx, func(tx *sql.Tx) error {
-			if s.d.lockable {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
-					return err
-				}
-			}
-			var done int
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&done); err != nil {
-				return err
-			}
-			if done > 0 {
-				return nil
-			}
-			for _, stmt := range strings.Split(m, ";") {
-				if strings.TrimSpace(stmt) == "" {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("%w in %.60q", err, strings.TrimSpace(stmt))
-				}
-			}
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`), v, time.Now().UTC().Format(time.RFC3339))
+		if err := s.applyMigration(ctx, correctionVersionBase+1+i, m); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
 		}
 	}
 	return nil

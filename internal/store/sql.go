@@ -165,41 +165,51 @@ func (s *SQL) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this storyline (%d); upgrade storyline", have, len(migrations))
 	}
 	for v := have + 1; v <= len(migrations); v++ {
-		m := strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint, "{{blob}}", s.d.blobType()).Replace(migrations[v-1])
-		err := s.tx(ctx, func(tx *sql.Tx) error {
-			if s.d.lockable {
-				// Two processes starting at once on an empty database
-				// must not both create the schema.
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
-					return err
-				}
-				var done int
-				if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&done); err != nil {
-					return err
-				}
-				if done > 0 {
-					return nil
-				}
-			}
-			for _, stmt := range strings.Split(m, ";") {
-				if strings.TrimSpace(stmt) == "" {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("%w in %.60q", err, strings.TrimSpace(stmt))
-				}
-			}
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`), v, time.Now().UTC().Format(time.RFC3339))
+		if err := s.applyMigration(ctx, v, migrations[v-1]); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
 		}
 	}
 	if err := s.migrateSync(ctx); err != nil {
 		return err
 	}
 	return s.migrateCorrections(ctx)
+}
+
+// applyMigration applies migration version v in a transaction of its own
+// and records it, unless it is recorded already. All the schema's lists
+// (the main one, 1001+ for corrections, 2001+ for several writers) go
+// through here. On PostgreSQL an advisory lock keeps two processes
+// starting at once on an empty database from both applying it.
+func (s *SQL) applyMigration(ctx context.Context, v int, m string) error {
+	m = strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint, "{{blob}}", s.d.blobType()).Replace(m)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if s.d.lockable {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
+				return err
+			}
+		}
+		var done int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&done); err != nil {
+			return err
+		}
+		if done > 0 {
+			return nil
+		}
+		for _, stmt := range strings.Split(m, ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("%w in %.60q", err, strings.TrimSpace(stmt))
+			}
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`), v, time.Now().UTC().Format(time.RFC3339))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("migration %d: %w", v, err)
+	}
+	return nil
 }
 
 func (s *SQL) tx(ctx context.Context, fn func(*sql.Tx) error) error {

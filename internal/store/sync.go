@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
-	"strings"
-	"time"
 )
 
 // syncVersionBase numbers the migrations of the multi-writer support apart
@@ -33,31 +30,8 @@ var migrationsSync = []string{
 // migrateSync applies the multi-writer migrations not yet applied.
 func (s *SQL) migrateSync(ctx context.Context) error {
 	for i, m := range migrationsSync {
-		v := syncVersionBase + 1 + i
-		m = strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint).Replace(m)
-		err := s.tx(ctx, func(tx *sql.Tx) error {
-			if s.d.lockable {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
-					return err
-				}
-			}
-			var done int
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&done); err != nil {
-				return err
-			}
-			if done > 0 {
-				return nil
-			}
-			for _, stmt := range strings.Split(m, ";") {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return fmt.Errorf("%w in %.60q", err, strings.TrimSpace(stmt))
-				}
-			}
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`), v, time.Now().UTC().Format(time.RFC3339))
+		if err := s.applyMigration(ctx, syncVersionBase+1+i, m); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migration %d: %w", v, err)
 		}
 	}
 	return nil
