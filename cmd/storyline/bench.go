@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"storyline/internal/bench"
 	"storyline/internal/pipeline"
@@ -24,6 +25,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Batch, "batch", pipeline.DefaultBatchSize, "articles per batch")
 	fs.IntVar(&o.Workers, "workers", 1, "concurrent ingest writers, each with its own store connection")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to `FILE`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,6 +34,17 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.Articles < 1 || o.Batch < 1 || o.Workers < 1 {
 		return usageErr("bench: --articles, --batch and --workers must be at least 1")
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	meter := progress.New(stderr, "bench", o.Articles)
 	o.Progress = func(done int) { meter.Update(done, "") }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"storyline/internal/article"
@@ -190,7 +191,12 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 		return fmt.Sprintf("%d new, %d unchanged, %d rejected, %d new events", total.Added, total.Unchanged, rejected, total.NewEvents)
 	}
 	tty := isTerminal(stderr)
+	// The reader reports bad records from this goroutine, the stream
+	// from its own.
+	var mu sync.Mutex
 	reject := func(e *article.InputError) {
+		mu.Lock()
+		defer mu.Unlock()
 		rejected++
 		if tty {
 			// End the live progress line so the error gets a line of its own.
@@ -198,20 +204,23 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 		}
 		fmt.Fprintln(stderr, "storyline: "+e.Error())
 	}
-	flush := func() error {
-		if len(pending) == 0 {
-			return nil
-		}
-		r, err := p.Ingest(ctx, pending, reject)
-		pending = pending[:0]
-		if err != nil {
-			return err
-		}
+	// The stream extracts the features of a batch while the one before
+	// it is clustered and stored.
+	stream := p.NewStream(ctx, reject, func(r pipeline.Result) {
+		mu.Lock()
+		defer mu.Unlock()
 		total.Added += r.Added
 		total.Unchanged += r.Unchanged
 		total.NewEvents += r.NewEvents
 		meter.Update(total.Added+total.Unchanged, status())
-		return nil
+	})
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := stream.Add(pending)
+		pending = nil // the stream holds on to the batch until it is stored
+		return err
 	}
 	err = article.Read(fs.Args(), stdin, article.Handler{
 		OnArticle: func(a article.Article) error {
@@ -228,6 +237,9 @@ func cmdIngest(ctx context.Context, args []string, stdin io.Reader, stderr io.Wr
 	})
 	if err == nil {
 		err = flush()
+	}
+	if cerr := stream.Close(); err == nil {
+		err = cerr
 	}
 	meter.Done(total.Added+total.Unchanged, status())
 	if err != nil {

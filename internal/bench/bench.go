@@ -341,26 +341,48 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}()
 	start := time.Now()
 	var wg sync.WaitGroup
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
 	for _, p := range pipes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range next {
-				t0 := time.Now()
-				_, err := p.Ingest(ctx, b, func(*article.InputError) {})
+			// A batch's latency runs from the start of its feature
+			// extraction to its commit; the stream overlaps the first
+			// with the commit of the batch before.
+			var started []time.Time
+			var sizes []int
+			var smu sync.Mutex
+			stream := p.NewStream(ctx, func(*article.InputError) {}, func(pipeline.Result) {
+				smu.Lock()
+				t0, n := started[0], sizes[0]
+				started, sizes = started[1:], sizes[1:]
+				smu.Unlock()
 				el := time.Since(t0)
 				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				perArt = append(perArt, float64(el.Microseconds())/1000/float64(len(b)))
-				weights = append(weights, len(b))
-				done += len(b)
+				defer mu.Unlock()
+				perArt = append(perArt, float64(el.Microseconds())/1000/float64(n))
+				weights = append(weights, n)
+				done += n
 				if o.Progress != nil {
 					o.Progress(done)
 				}
-				mu.Unlock()
+			})
+			for b := range next {
+				smu.Lock()
+				started, sizes = append(started, time.Now()), append(sizes, len(b))
+				smu.Unlock()
+				if err := stream.Add(b); err != nil {
+					fail(err)
+					break
+				}
 			}
+			fail(stream.Close())
 		}()
 	}
 	wg.Wait()

@@ -86,6 +86,10 @@ type Event struct {
 	// Whatever changes Members clears it.
 	MembersStored bool
 
+	// stale marks an event whose centroid may have lost keys it was
+	// indexed under (trimmed, or articles left it): candidates then checks
+	// that a key still belongs to it.
+	stale bool
 	// touched is the newest date the clusterer had seen when the event
 	// last gained an article (evict.go).
 	touched time.Time
@@ -180,12 +184,16 @@ type Clusterer struct {
 	flags map[*Entry]packed
 	// pw caches the pair model's weights in feature order during Add.
 	pw *pairWeights
+	// probs caches pair probabilities during Add (cachedProb).
+	probs map[pairKey]float64
+	// sel caches selectiveOf during Add.
+	sel map[*Entry]Vector
 }
 
 // packOf returns pack(v), cached during Add.
 func (c *Clusterer) packOf(v Vector) packed {
 	if len(v) == 0 {
-		return nil
+		return packed{}
 	}
 	if c.flags == nil {
 		return c.pack(v)
@@ -196,6 +204,27 @@ func (c *Clusterer) packOf(v Vector) packed {
 		c.flags[&v[0]] = f
 	}
 	return f
+}
+
+// selectiveOf returns the entries of v whose keys are selective, cached
+// during Add: document frequencies do not change while a batch is
+// clustered, and an article looks for candidates in every pass.
+func (c *Clusterer) selectiveOf(v Vector) Vector {
+	if len(v) > 0 && c.sel != nil {
+		if s, ok := c.sel[&v[0]]; ok {
+			return s
+		}
+	}
+	var s Vector
+	for _, en := range v {
+		if c.selective(en.Key) {
+			s = append(s, en)
+		}
+	}
+	if len(v) > 0 && c.sel != nil {
+		c.sel[&v[0]] = s
+	}
+	return s
 }
 
 // pairWeights returns the pair model's weights, cached during Add.
@@ -301,7 +330,9 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 	c.flags = map[*Entry]packed{}
 	pw := c.W.pairVector()
 	c.pw = &pw
-	defer func() { c.flags, c.pw = nil, nil }()
+	c.probs = map[pairKey]float64{}
+	c.sel = map[*Entry]Vector{}
+	defer func() { c.flags, c.pw, c.probs, c.sel = nil, nil, nil, nil }()
 	weighted := make([]Vector, len(docs))
 	for i, d := range docs {
 		weighted[i] = c.weigh(d.Vec)
@@ -343,14 +374,14 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		}
 		var best *Event
 		bestScore := c.W.Threshold
-		var bestF [numPairFeatures]float64
+		var bestM *Member
 		for _, cand := range c.candidates(d, weighted[i]) {
 			if cand.e == e || cand.e.N == 0 || cand.e.Blocked[d.ID] {
 				continue
 			}
-			score, f := c.score(d, weighted[i], cand.e)
+			score, m := c.score(d, weighted[i], cand.e)
 			if score >= bestScore {
-				best, bestScore, bestF = cand.e, score, f
+				best, bestScore, bestM = cand.e, score, m
 			}
 		}
 		if best == nil {
@@ -360,8 +391,9 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		delete(c.Events, e.ID)
 		e.N, e.C, e.Members, e.MembersStored = 0, NewCentroid(), nil, false
 		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
+		components := c.evidence(d, weighted[i], best, bestM)
 		c.join(best, d, weighted[i])
-		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: comps(bestF),
+		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: components,
 			Shared: c.label(shared, best.Labels, 8)}
 	}
 }
@@ -458,23 +490,24 @@ func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 		own, _ := c.score(d, weighted[i], e)
 		var best *Event
 		bestScore := math.Max(c.W.Threshold, own)
-		var bestF [numPairFeatures]float64
+		var bestM *Member
 		for _, cand := range c.candidates(d, weighted[i]) {
 			if cand.e == e || cand.e.N == 0 || cand.e.Blocked[d.ID] {
 				continue
 			}
-			score, f := c.score(d, weighted[i], cand.e)
+			score, m := c.score(d, weighted[i], cand.e)
 			if score > bestScore {
-				best, bestScore, bestF = cand.e, score, f
+				best, bestScore, bestM = cand.e, score, m
 			}
 		}
 		if best == nil {
 			continue
 		}
 		_, shared := cosines(weighted[i], norms(weighted[i]), best.C)
+		components := c.evidence(d, weighted[i], best, bestM)
 		c.leave(e, d, weighted[i])
 		c.join(best, d, weighted[i])
-		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: comps(bestF),
+		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: components,
 			Shared: c.label(shared, best.Labels, 8)}
 	}
 }
@@ -486,6 +519,7 @@ func (c *Clusterer) leave(e *Event, d *Doc, v Vector) {
 	for k, w := range e.C.W {
 		if w <= 1e-6 {
 			delete(e.C.W, k)
+			e.stale = true
 		}
 	}
 	for i := range e.Members {
@@ -527,6 +561,12 @@ func (c *Clusterer) weigh(v Vector) Vector {
 	return out
 }
 
+// has reports whether key is in the event's centroid.
+func (e *Event) has(key string) bool {
+	_, ok := e.C.W[key]
+	return ok
+}
+
 // candidate is an event found through the index with the count of keys
 // it shares with the article.
 type candidate struct {
@@ -537,21 +577,21 @@ type candidate struct {
 func (c *Clusterer) assign(d *Doc, v Vector) Assignment {
 	best := Assignment{DocID: d.ID, Score: -1}
 	var bestEvent *Event
-	var bestF [numPairFeatures]float64
+	var bestM *Member
 	for _, cand := range c.candidates(d, v) {
 		if cand.e.Blocked[d.ID] {
 			continue
 		}
-		score, f := c.score(d, v, cand.e)
+		score, m := c.score(d, v, cand.e)
 		if score > best.Score || (score == best.Score && bestEvent != nil && cand.e.ID < bestEvent.ID) {
 			best = Assignment{DocID: d.ID, EventID: cand.e.ID, Score: score}
-			bestEvent, bestF = cand.e, f
+			bestEvent, bestM = cand.e, m
 		}
 	}
-	best.Components = comps(bestF)
 	if bestEvent != nil && best.Score >= c.W.Threshold {
 		// The evidence: the features the article shares with the event.
 		_, best.Shared = cosines(v, norms(v), bestEvent.C)
+		best.Components = c.evidence(d, v, bestEvent, bestM)
 	}
 	if bestEvent == nil || best.Score < c.W.Threshold {
 		bestEvent = &Event{ID: "e_" + d.ID, C: NewCentroid(), Langs: map[string]int{}, Labels: map[string]string{}}
@@ -600,6 +640,7 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 	}
 	if len(e.C.W) > 2*centroidSize {
 		e.C.Trim(centroidSize)
+		e.stale = true
 	}
 	e.Dirty = true
 	if before == 0 {
@@ -632,17 +673,22 @@ func (c *Clusterer) index(e *Event, keys []string) {
 // inside the time window, the most promising first.
 func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 	hits := map[*Event]float64{}
-	for _, en := range v {
-		if !c.selective(en.Key) {
-			continue
-		}
+	// An event is in the window when its date span comes within
+	// WindowDays of the article's date (or either is undated).
+	dated := !d.Date.IsZero()
+	win := time.Duration(c.W.WindowDays * float64(24*time.Hour))
+	lo, hi := d.Date.Add(-win), d.Date.Add(win)
+	for _, en := range c.selectiveOf(v) {
 		for _, e := range c.postings[en.Key] {
 			// The time window first: it is cheaper than the map lookup,
 			// and most events of a busy key's list are out of it.
-			if !c.W.inWindow(d.Date, e.Min, e.Max, c.W.WindowDays) {
+			if dated && !e.Min.IsZero() && (e.Min.After(hi) || e.Max.Before(lo)) {
 				continue
 			}
-			if _, ok := e.C.W[en.Key]; !ok {
+			if e.N == 0 {
+				continue // emptied: merged away or retired
+			}
+			if e.stale && !e.has(en.Key) {
 				continue // trimmed since it was indexed
 			}
 			hits[e] += float64(en.Weight)
@@ -665,43 +711,96 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 }
 
 // score is the similarity of a document to an event: the mean of the pair
-// model's probabilities for the (up to) TopK most similar members.
-//
-// It returns the features of the most similar pair too; comps turns them
-// into the components shown as evidence, for the event chosen only.
-func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, [numPairFeatures]float64) {
-	type pair struct {
-		p float64
-		f [numPairFeatures]float64
-	}
-	var buf [maxMembers]pair
-	pairs := buf[:0]
+// model's probabilities for the (up to) TopK most similar members. It
+// returns the most similar member too, for evidence.
+func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, *Member) {
+	var buf [maxMembers]float64
+	probs := buf[:0]
 	pw := c.pairWeights()
 	da := PairSide{Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned}
 	fa := c.packOf(v)
+	best, bestP := -1, -1.0
 	for i := range e.Members {
 		m := &e.Members[i]
 		if m.ID == d.ID {
 			continue // an article is not compared with itself
 		}
-		db := PairSide{Lang: m.Lang, Vec: m.Vec, Date: m.Date, Mentioned: m.Mentioned}
-		if db.Date.IsZero() {
-			// An undated member stands at its event's date.
-			db.Date = e.Date()
+		db := c.memberSide(m, e)
+		p, ok := c.cachedProb(v, m.Vec, db.Date)
+		if !ok {
+			p = pw.prob(c.pairFeatures(da, db, fa, c.packOf(m.Vec)))
+			c.cacheProb(v, m.Vec, db.Date, p)
 		}
-		f := c.pairFeatures(da, db, fa, c.packOf(m.Vec))
-		pairs = append(pairs, pair{pw.prob(f), f})
+		probs = append(probs, p)
+		if p > bestP {
+			best, bestP = i, p
+		}
 	}
-	if len(pairs) == 0 {
-		return 0, [numPairFeatures]float64{}
+	if best < 0 {
+		return 0, nil
 	}
-	slices.SortFunc(pairs, func(a, b pair) int { return cmp.Compare(b.p, a.p) })
-	k := min(len(pairs), max(1, c.W.TopK))
+	slices.SortFunc(probs, func(a, b float64) int { return cmp.Compare(b, a) })
+	k := min(len(probs), max(1, c.W.TopK))
 	var sum float64
-	for _, p := range pairs[:k] {
-		sum += p.p
+	for _, p := range probs[:k] {
+		sum += p
 	}
-	return sum / float64(k), pairs[0].f
+	return sum / float64(k), &e.Members[best]
+}
+
+// evidence returns the components of the pair of d and its most similar
+// member m of e (score's second result), for the event chosen only: the
+// features of every pair scored would cost as much again as scoring.
+func (c *Clusterer) evidence(d *Doc, v Vector, e *Event, m *Member) map[string]float64 {
+	if m == nil {
+		return nil
+	}
+	da := PairSide{Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned}
+	return comps(c.pairFeatures(da, c.memberSide(m, e), c.packOf(v), c.packOf(m.Vec)))
+}
+
+// memberSide is a member of e as one side of a pair.
+func (c *Clusterer) memberSide(m *Member, e *Event) PairSide {
+	s := PairSide{Lang: m.Lang, Vec: m.Vec, Date: m.Date, Mentioned: m.Mentioned}
+	if s.Date.IsZero() {
+		// An undated member stands at its event's date.
+		s.Date = e.Date()
+	}
+	return s
+}
+
+// pairKey identifies a pair of vectors compared during one Add (by their
+// first entries: the vectors do not change during Add) and the date the
+// second stands at, which moves with its event's when it has none.
+type pairKey struct {
+	a, b *Entry
+	day  int64
+}
+
+// cachedProb returns the pair probability computed earlier in this Add:
+// an article meets the same members when it is placed, refined and
+// merged, and each comparison is most of the clustering's cost.
+func (c *Clusterer) cachedProb(a, b Vector, t time.Time) (float64, bool) {
+	if c.probs == nil || len(a) == 0 || len(b) == 0 {
+		return 0, false
+	}
+	p, ok := c.probs[pairKey{&a[0], &b[0], dayKey(t)}]
+	return p, ok
+}
+
+func (c *Clusterer) cacheProb(a, b Vector, t time.Time, p float64) {
+	if c.probs == nil || len(a) == 0 || len(b) == 0 {
+		return
+	}
+	c.probs[pairKey{&a[0], &b[0], dayKey(t)}] = p
+}
+
+// dayKey is t's day number, or a value no date has when t is zero.
+func dayKey(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.Unix()
 }
 
 // comps names the features of a pair (score's second result), rounded,
@@ -999,7 +1098,7 @@ func (c *Clusterer) Rebuild(e *Event, docs []*Doc) {
 	for _, d := range docs {
 		c.join(e, d, c.weigh(d.Vec))
 	}
-	e.Dirty = true
+	e.Dirty, e.stale = true, true
 }
 
 // MultiLingual reports whether a key has been seen in several languages,
@@ -1012,4 +1111,28 @@ func (c *Clusterer) MultiLingual(key string) bool {
 func cased(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsUpper(r) || unicode.IsLower(r)
+}
+
+// Snapshot returns a copy of e that later changes to e do not reach: what
+// a commit running while the next batch is clustered stores. Member
+// vectors are shared; they never change once made.
+func (e *Event) Snapshot() *Event {
+	x := *e
+	x.C = e.C.clone()
+	x.Langs = maps.Clone(e.Langs)
+	x.Labels = maps.Clone(e.Labels)
+	x.Blocked = maps.Clone(e.Blocked)
+	x.Members = slices.Clone(e.Members)
+	return &x
+}
+
+// Snapshot returns a copy of s that later changes to s do not reach (see
+// Event.Snapshot). The copy has no events and no base: a commit stores
+// each event's story link with the event, and a story's base is never
+// stored.
+func (s *Story) Snapshot() *Story {
+	x := *s
+	x.C = s.C.clone()
+	x.Events, x.Base = nil, nil
+	return &x
 }

@@ -84,21 +84,45 @@ type packedEntry struct {
 	f uint8
 }
 
-// packed is a vector prepared for pair scoring, sorted by key hash: two
-// vectors are then merged comparing integers, not strings (string
-// comparison was an eighth of all CPU time). Two keys with one hash would
-// count as one; at 64 bits that does not happen in practice.
-type packed []packedEntry
+// packed is a vector prepared for pair scoring: its keys of some group,
+// those that count across languages first, then those that count within
+// one language only, each part sorted by key hash. Two vectors are then
+// merged comparing integers, not strings (string comparison was an eighth
+// of all CPU time), and a pair of articles in different languages — most
+// pairs of a multilingual event — walks the short cross part only. A key
+// has the same flags in both vectors of a pair (they depend on the key and
+// KeyLang alone), so merging part with part finds every shared key. Two
+// keys with one hash would count as one; at 64 bits that does not happen
+// in practice.
+type packed struct {
+	e     []packedEntry
+	cross int // e[:cross] count across languages
+}
 
 // pack prepares v for pairFeatures.
 func (c *Clusterer) pack(v Vector) packed {
 	flags := c.keyFlags(v)
-	out := make(packed, len(v))
+	out := make([]packedEntry, 0, len(v))
 	for i, e := range v {
-		out[i] = packedEntry{h: keyHash(e.Key), w: e.Weight, f: flags[i]}
+		if flags[i] != flagNone {
+			out = append(out, packedEntry{h: keyHash(e.Key), w: e.Weight, f: flags[i]})
+		}
 	}
-	slices.SortFunc(out, func(a, b packedEntry) int { return cmp.Compare(a.h, b.h) })
-	return out
+	slices.SortFunc(out, func(a, b packedEntry) int {
+		ca, cb := a.f&flagCross != 0, b.f&flagCross != 0
+		if ca != cb {
+			if ca {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.h, b.h)
+	})
+	n := 0
+	for n < len(out) && out[n].f&flagCross != 0 {
+		n++
+	}
+	return packed{e: out, cross: n}
 }
 
 // keyHash is the 64-bit FNV-1a hash of a key: fixed across processes, so
@@ -118,43 +142,9 @@ func (c *Clusterer) pairFeatures(x, y PairSide, a, b packed) [numPairFeatures]fl
 	lb, db := y.Lang, y.Date
 	same := la == lb
 	var dot, na, nb [numGroups]float64
-	need := uint8(0)
-	if !same {
-		need = flagCross
-	}
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		order := 0 // which side's key comes first: -1 a, 1 b, 0 both
-		switch {
-		case j >= len(b):
-			order = -1
-		case i >= len(a):
-			order = 1
-		default:
-			order = cmp.Compare(a[i].h, b[j].h)
-		}
-		switch {
-		case order < 0:
-			if f := a[i].f; f != flagNone && f&need == need {
-				na[f&flagGroup] += float64(a[i].w) * float64(a[i].w)
-			}
-			i++
-		case order > 0:
-			if f := b[j].f; f != flagNone && f&need == need {
-				nb[f&flagGroup] += float64(b[j].w) * float64(b[j].w)
-			}
-			j++
-		default:
-			if f := a[i].f; f != flagNone && f&need == need {
-				g := f & flagGroup
-				wa, wb := float64(a[i].w), float64(b[j].w)
-				dot[g] += wa * wb
-				na[g] += wa * wa
-				nb[g] += wb * wb
-			}
-			i++
-			j++
-		}
+	mergePacked(a.e[:a.cross], b.e[:b.cross], &dot, &na, &nb)
+	if same {
+		mergePacked(a.e[a.cross:], b.e[b.cross:], &dot, &na, &nb)
 	}
 	var cs [numGroups]float64
 	for g := range cs {
@@ -194,6 +184,36 @@ func (c *Clusterer) pairFeatures(x, y PairSide, a, b packed) [numPairFeatures]fl
 		f[10] = math.Exp(-gap / 30)
 	}
 	return f
+}
+
+// mergePacked adds the dot products and squared norms, per group, of two
+// parts of packed vectors.
+func mergePacked(a, b []packedEntry, dot, na, nb *[numGroups]float64) {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch x, y := a[i], b[j]; {
+		case x.h < y.h:
+			na[x.f&flagGroup] += float64(x.w) * float64(x.w)
+			i++
+		case x.h > y.h:
+			nb[y.f&flagGroup] += float64(y.w) * float64(y.w)
+			j++
+		default:
+			g := x.f & flagGroup
+			wa, wb := float64(x.w), float64(y.w)
+			dot[g] += wa * wb
+			na[g] += wa * wa
+			nb[g] += wb * wb
+			i++
+			j++
+		}
+	}
+	for _, x := range a[i:] {
+		na[x.f&flagGroup] += float64(x.w) * float64(x.w)
+	}
+	for _, y := range b[j:] {
+		nb[y.f&flagGroup] += float64(y.w) * float64(y.w)
+	}
 }
 
 // Prob is the pair model's probability that two articles report one event.

@@ -233,3 +233,8 @@ func PairCos(a, b Vector) map[string]float64 {
 	out, _ := cosines(a, norms(a), cen)
 	return out
 }
+
+// clone returns a copy of c.
+func (c *Centroid) clone() *Centroid {
+	return &Centroid{W: maps.Clone(c.W), Norm: maps.Clone(c.Norm)}
+}

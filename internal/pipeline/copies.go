@@ -67,6 +67,9 @@ func (p *Pipeline) loadCopies(ctx context.Context) error {
 func (p *Pipeline) SetCopyWindow(ctx context.Context, n int) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.await(); err != nil {
+		return err
+	}
 	p.copies.window = n
 	return p.loadCopies(ctx)
 }
@@ -113,7 +116,7 @@ func (p *Pipeline) findCopies(fresh []*article.Article) []copyMark {
 // remember adds a stored batch to the index, and rebuilds the index from
 // the store when it has grown a quarter past its window. A failed rebuild keeps
 // the current (larger) index; the next batch tries again.
-func (p *Pipeline) remember(ctx context.Context, arts []store.Article, marks map[string]copyMark) {
+func (p *Pipeline) remember(ctx context.Context, arts []store.Article, marks map[string]copyMark) error {
 	for _, a := range arts {
 		m, ok := marks[a.ID]
 		if !ok {
@@ -125,13 +128,25 @@ func (p *Pipeline) remember(ctx context.Context, arts []store.Article, marks map
 		}
 	}
 	if p.copies.window > 0 && p.copies.idx.Len() > p.copies.window+p.copies.window/4 {
+		// The index is read back from the store, which must hold
+		// the batch being committed first.
+		if err := p.await(); err != nil {
+			return err
+		}
 		_ = p.loadCopies(ctx)
 	}
+	return nil
 }
 
 // originalEvents returns the event of each stored original among ids.
 func (p *Pipeline) originalEvents(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if err := p.await(); err != nil { // the originals may be in the batch being committed
+		return nil, err
+	}
 	for start := 0; start < len(ids); start += 500 {
 		arts, err := p.st.Articles(ctx, store.ArticleFilter{IDs: ids[start:min(len(ids), start+500)]})
 		if err != nil {

@@ -28,6 +28,9 @@ func badCorrection(format string, args ...any) error {
 func (p *Pipeline) Split(ctx context.Context, eventID string, articleIDs []string, note string) (*store.Correction, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.await(); err != nil {
+		return nil, err
+	}
 	if err := p.recall(ctx, []string{eventID}); err != nil {
 		return nil, err
 	}
@@ -104,6 +107,9 @@ func (p *Pipeline) Split(ctx context.Context, eventID string, articleIDs []strin
 func (p *Pipeline) Merge(ctx context.Context, eventIDs []string, note string) (*store.Correction, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.await(); err != nil {
+		return nil, err
+	}
 	if len(eventIDs) < 2 {
 		return nil, badCorrection("name at least two events to merge")
 	}
@@ -191,6 +197,9 @@ func (p *Pipeline) recall(ctx context.Context, ids []string) error {
 	el, ok := p.st.(store.EventLoader)
 	if len(missing) == 0 || !ok {
 		return nil
+	}
+	if err := p.await(); err != nil { // the events may be in the batch being committed
+		return err
 	}
 	evs, err := el.ClusterEvents(ctx, missing)
 	if err != nil {

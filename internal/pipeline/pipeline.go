@@ -37,6 +37,12 @@ type Pipeline struct {
 	version int64
 
 	copies *copyIndex // near-duplicates among recent articles (copies.go)
+
+	// inflight is the batch being committed while the next is clustered
+	// (commit.go); broken is set once such a commit failed: the
+	// clustering state then holds batches the store does not.
+	inflight *inflight
+	broken   error
 }
 
 // Result counts what one call to Ingest did.
@@ -75,14 +81,39 @@ func (p *Pipeline) Clusterer() *cluster.Clusterer { return p.c }
 // through reject and skipped. Articles already stored with the same
 // content are skipped silently, so re-running an ingest changes nothing.
 func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject func(*article.InputError)) (Result, error) {
-	var res Result
+	pr, err := p.prepare(ctx, arts, reject)
+	if err != nil {
+		return pr.res, err
+	}
+	return p.apply(ctx, pr, reject, false)
+}
+
+// prepared is a batch whose new articles are known and whose features are
+// extracted: what runs before the clustering lock.
+type prepared struct {
+	res    Result
+	fresh  []*article.Article
+	recs   []*features.Record
+	docs   []*cluster.Doc
+	hashes map[string]string // id → content hash
+	// early marks a batch prepared while an earlier batch was still
+	// being stored: apply looks up its articles again.
+	early bool
+}
+
+// prepare drops the articles already stored or repeated within arts,
+// reporting those whose id is taken by another text, and extracts the
+// features of the rest (in parallel, holding no lock).
+func (p *Pipeline) prepare(ctx context.Context, arts []article.Article, reject func(*article.InputError)) (*prepared, error) {
+	pr := &prepared{}
+	res := &pr.res
 	ids := make([]string, 0, len(arts))
 	for _, a := range arts {
 		ids = append(ids, a.ID)
 	}
 	stored, err := p.st.Hashes(ctx, ids)
 	if err != nil {
-		return res, fmt.Errorf("look up stored articles: %w", err)
+		return pr, fmt.Errorf("look up stored articles: %w", err)
 	}
 	seen := map[string]string{} // id → origin within this batch
 	var fresh []*article.Article
@@ -112,8 +143,9 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		hashes[a.ID] = h
 		fresh = append(fresh, a)
 	}
+	pr.fresh, pr.hashes = fresh, hashes
 	if len(fresh) == 0 {
-		return res, nil
+		return pr, nil
 	}
 
 	recs := make([]*features.Record, len(fresh))
@@ -127,19 +159,41 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 		}
 		recs[i], docs[i] = features.Extract(a)
 	})
+	pr.recs, pr.docs = recs, docs
+	return pr, nil
+}
 
-	// Feature extraction above runs unlocked and in parallel; clustering
-	// is serial, within this process and across the writers of a shared
-	// store (sync.go).
+// apply clusters and commits a prepared batch. Feature extraction (prepare)
+// runs unlocked and in parallel; clustering is serial, within this process
+// and across the writers of a shared store (sync.go).
+//
+// With async set, on a store of one writer, apply starts the commit and
+// returns once every earlier batch is committed (commit.go): the commit
+// then runs while the next batch is clustered.
+func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article.InputError), async bool) (Result, error) {
+	res := pr.res
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	unlock, err := p.syncState(ctx, &fresh, &recs, &docs, hashes, &res, reject)
+	async = async && p.asyncCommits()
+	if err := p.broken; err != nil {
+		return res, err
+	}
+	if !async || len(pr.fresh) == 0 {
+		if err := p.await(); err != nil {
+			return res, err
+		}
+	}
+	if len(pr.fresh) == 0 {
+		return res, nil
+	}
+	unlock, err := p.syncState(ctx, pr, &res, reject, async)
 	if err != nil {
 		return res, err
 	}
 	defer unlock()
+	fresh, recs, docs, hashes := pr.fresh, pr.recs, pr.docs, pr.hashes
 	if len(fresh) == 0 {
-		return res, nil
+		return res, p.await()
 	}
 	marks := p.findCopies(fresh)
 	assigns, links, plain, err := p.clusterBatch(ctx, docs, marks)
@@ -211,21 +265,30 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 			b.SLabels[s.ID] = storyLabel(p.c, s)
 		}
 	}
-	if err := p.st.Commit(ctx, b); err != nil {
-		return res, fmt.Errorf("commit batch: %w", err)
+	events, stories := b.Events, b.Stories
+	if async {
+		if err := p.commitAsync(ctx, b); err != nil {
+			return res, err
+		}
+	} else {
+		if err := p.st.Commit(ctx, b); err != nil {
+			return res, fmt.Errorf("commit batch: %w", err)
+		}
+		p.version = b.Version
 	}
-	p.version = b.Version
-	for _, e := range b.Events {
+	for _, e := range events {
 		e.Dirty, e.MembersStored = false, true
 	}
-	for _, s := range b.Stories {
+	for _, s := range stories {
 		s.Dirty = false
 	}
 	// Events and stories that fell behind the window stay in the store
 	// only: memory and the cost of an article stay flat as it grows.
 	p.c.Evict()
 	res.Added = len(fresh)
-	p.remember(ctx, b.Articles, copyMarks)
+	if err := p.remember(ctx, b.Articles, copyMarks); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 

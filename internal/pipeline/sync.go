@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"storyline/internal/article"
-	"storyline/internal/cluster"
-	"storyline/internal/features"
 	"storyline/internal/store"
 )
 
@@ -14,12 +12,18 @@ import (
 // extracted. On a store that several processes write (store.Syncer) it
 // takes the store-wide clustering lock, drops the articles another writer
 // stored since they were looked up, and brings the in-memory state up to
-// date with every batch committed since this pipeline last looked. The
-// caller holds p.mu, clusters and commits, then calls unlock.
-func (p *Pipeline) syncState(ctx context.Context, fresh *[]*article.Article, recs *[]*features.Record, docs *[]*cluster.Doc,
-	hashes map[string]string, res *Result, reject func(*article.InputError)) (unlock func(), err error) {
+// date with every batch committed since this pipeline last looked. With
+// async set (a store of one writer, whose commits run in the background:
+// commit.go) the refresh waits for the commit before it, and syncState
+// only drops the articles stored, or being stored, since the batch was
+// looked up. The caller holds p.mu, clusters and commits, then calls
+// unlock.
+func (p *Pipeline) syncState(ctx context.Context, pr *prepared, res *Result, reject func(*article.InputError), async bool) (unlock func(), err error) {
 	sy, ok := p.st.(store.Syncer)
-	if !ok {
+	if !ok || async {
+		if pr.early {
+			return func() {}, p.dropStored(ctx, pr, res, reject)
+		}
 		return func() {}, nil
 	}
 	unlock, err = sy.LockClustering(ctx)
@@ -31,34 +35,25 @@ func (p *Pipeline) syncState(ctx context.Context, fresh *[]*article.Article, rec
 			unlock()
 		}
 	}()
-	ids := make([]string, len(*fresh))
-	for i, a := range *fresh {
-		ids[i] = a.ID
+	if err := p.dropStored(ctx, pr, res, reject); err != nil {
+		return nil, err
 	}
-	stored, err := p.st.Hashes(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("look up stored articles: %w", err)
+	if err := p.refresh(ctx); err != nil {
+		return nil, err
 	}
-	if len(stored) > 0 {
-		keep := 0
-		for i, a := range *fresh {
-			if h, ok := stored[a.ID]; ok {
-				if h == hashes[a.ID] {
-					res.Unchanged++
-				} else {
-					res.Rejected++
-					reject(&article.InputError{Origin: origin(a), Err: fmt.Errorf("duplicate id %q with different text (the stored article is kept)", a.ID)})
-				}
-				continue
-			}
-			(*fresh)[keep], (*recs)[keep], (*docs)[keep] = a, (*recs)[i], (*docs)[i]
-			keep++
-		}
-		*fresh, *recs, *docs = (*fresh)[:keep], (*recs)[:keep], (*docs)[:keep]
+	return unlock, nil
+}
+
+// refresh brings the clustering state up to date with every batch other
+// writers committed since this pipeline last looked.
+func (p *Pipeline) refresh(ctx context.Context) error {
+	sy, ok := p.st.(store.Syncer)
+	if !ok {
+		return nil
 	}
 	ch, err := sy.Changes(ctx, p.version)
 	if err != nil {
-		return nil, fmt.Errorf("refresh clustering state: %w", err)
+		return fmt.Errorf("refresh clustering state: %w", err)
 	}
 	if ch.Version != p.version {
 		p.c.Merge(ch.Stories, ch.Events, ch.DF, ch.NDocs)
@@ -72,5 +67,50 @@ func (p *Pipeline) syncState(ctx context.Context, fresh *[]*article.Article, rec
 		}
 		p.version = ch.Version
 	}
-	return unlock, nil
+	return nil
+}
+
+// asyncCommits reports whether batches may be committed in the background
+// (commit.go): not on a store several writers share, where the next batch
+// must see this one stored before it takes the clustering lock.
+func (p *Pipeline) asyncCommits() bool {
+	sh, ok := p.st.(interface{ Shared() bool })
+	return !ok || !sh.Shared()
+}
+
+// dropStored drops from a prepared batch the articles stored (or being
+// committed) since it was prepared.
+func (p *Pipeline) dropStored(ctx context.Context, pr *prepared, res *Result, reject func(*article.InputError)) error {
+	ids := make([]string, len(pr.fresh))
+	for i, a := range pr.fresh {
+		ids[i] = a.ID
+	}
+	stored, err := p.st.Hashes(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("look up stored articles: %w", err)
+	}
+	for _, id := range ids {
+		if h, ok := p.inflightHash(id); ok {
+			stored[id] = h
+		}
+	}
+	if len(stored) == 0 {
+		return nil
+	}
+	keep := 0
+	for i, a := range pr.fresh {
+		if h, ok := stored[a.ID]; ok {
+			if h == pr.hashes[a.ID] {
+				res.Unchanged++
+			} else {
+				res.Rejected++
+				reject(&article.InputError{Origin: origin(a), Err: fmt.Errorf("duplicate id %q with different text (the stored article is kept)", a.ID)})
+			}
+			continue
+		}
+		pr.fresh[keep], pr.recs[keep], pr.docs[keep] = a, pr.recs[i], pr.docs[i]
+		keep++
+	}
+	pr.fresh, pr.recs, pr.docs = pr.fresh[:keep], pr.recs[:keep], pr.docs[:keep]
+	return nil
 }

@@ -72,6 +72,11 @@ func (s *SQL) Changes(ctx context.Context, since int64) (*State, error) {
 	return s.loadState(ctx, max(since, 0))
 }
 
+// Shared reports whether several processes may write the store at once,
+// clustering in turn under LockClustering: true on PostgreSQL; a SQLite
+// file has one writer (docs/scaling.md).
+func (s *SQL) Shared() bool { return s.d.lockable }
+
 // LockClustering implements Syncer. On PostgreSQL it takes a session
 // advisory lock on a connection of its own, which the server releases by
 // itself if this process dies. SQLite stores are written by one process
