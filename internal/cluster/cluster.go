@@ -442,7 +442,12 @@ func (c *Clusterer) mergeFragments(docs []*Doc, weighted []Vector, out []Assignm
 			var sum float64
 			blocked := false
 			for _, i := range idx {
-				if f.Blocked[docs[i].ID] {
+				// A dated article goes nowhere outside the time window,
+				// as in assign: without this, the undated articles of a
+				// fragment found it candidates from other years (2013's
+				// conclave joined 2025's) and dragged the dated ones
+				// along by the mean.
+				if f.Blocked[docs[i].ID] || !c.W.inWindow(docs[i].Date, f.Min, f.Max, c.W.WindowDays) {
 					blocked = true
 					break
 				}

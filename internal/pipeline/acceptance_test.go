@@ -112,10 +112,10 @@ func devScores(t testing.TB, arts []article.Article, gold map[string]eval.Gold) 
 }
 
 // TestDevQualityAndShuffle holds the dev-set quality above floors just
-// under what the shipped weights reach (event BCubed F1 0.840, story
-// 0.929), so that a change that loses quality fails, and checks that the
-// order of the input hardly moves the result: three shuffles of the dev
-// corpus stay within 0.02 event F1.
+// under what the shipped weights reach (event BCubed F1 0.863, story
+// 0.918, cross-lingual event 0.880), so that a change that loses quality
+// fails, and checks that the order of the input hardly moves the result:
+// three shuffles of the dev corpus stay within 0.02 event F1.
 func TestDevQualityAndShuffle(t *testing.T) {
 	arts, gold, err := eval.ReadGold(filepath.Join(corpus, "dev", "dev.jsonl"))
 	if err != nil {
@@ -123,8 +123,8 @@ func TestDevQualityAndShuffle(t *testing.T) {
 	}
 	base := devScores(t, arts, gold)
 	t.Logf("input order: event F1 %.3f, story F1 %.3f", base.Event.F1, base.Story.F1)
-	if base.Event.F1 < 0.83 || base.Story.F1 < 0.91 || base.EventCross.F1 < 0.84 {
-		t.Errorf("dev quality fell: event F1 %.3f (floor 0.83), story F1 %.3f (floor 0.91), cross-lingual event F1 %.3f (floor 0.84)",
+	if base.Event.F1 < 0.85 || base.Story.F1 < 0.91 || base.EventCross.F1 < 0.84 {
+		t.Errorf("dev quality fell: event F1 %.3f (floor 0.85), story F1 %.3f (floor 0.91), cross-lingual event F1 %.3f (floor 0.84)",
 			base.Event.F1, base.Story.F1, base.EventCross.F1)
 	}
 	for seed := uint64(1); seed <= 3; seed++ {

@@ -11,6 +11,9 @@ type item struct {
 	date       Date
 	value      int // weekday or day offset
 	start, end int // byte offsets
+	// weekday is, for a date written with its day of the week ("mercredi
+	// 2 avril", "Sunday, Feb. 23"), that weekday plus one; 0 when none.
+	weekday int
 }
 
 // scanner matches date expressions over the tokens of one text.
@@ -65,8 +68,11 @@ func scan(lang, text string, sc *scanner) []item {
 			for n := 0; n < 2 && k < len(sc.toks) && sc.isConnector(k); n++ {
 				k++
 			}
-			if _, _, ok := sc.dateAt(k); ok {
-				i = k
+			if d, dend, ok := sc.dateAt(k); ok {
+				// The weekday pins the year of a year-less date (see
+				// weekdayYear); keep it with the date.
+				sc.items = append(sc.items, item{kind: 'd', date: d, start: sc.toks[k].start, end: sc.toks[dend-1].end, weekday: v + 1})
+				i = dend
 				continue
 			}
 			sc.items = append(sc.items, item{kind: kindWeekday, value: v, start: sc.toks[i].start, end: sc.toks[end-1].end})

@@ -161,6 +161,11 @@ func TestInferPublication(t *testing.T) {
 		{"es", "BRUSELAS, 3 oct (Reuters) - El informe", "--10-03"},
 		{"en", strings.Repeat("filler ", 60) + "On 16 October 2025 they spoke; on Monday he said; on Tuesday it ended.", "2025-10-21"},
 		{"en", strings.Repeat("filler ", 60) + "In 2025, on 17 October they spoke.", "2025-10-17"},
+		// A year named elsewhere does not date a year-less day.
+		{"de", strings.Repeat("filler ", 60) + "Eine Warnung von 2018. Die Maschine stürzte am 12. Juni ab.", "--06-12"},
+		// A full date in the body older than a year the text names is a
+		// recollection.
+		{"it", strings.Repeat("filler ", 60) + "Pregò nella basilica il 14 marzo 2013. Nel 2024 si ammalò.", ""},
 	}
 	for _, c := range cases {
 		d, ok := InferPublication(c.lang, c.text)
@@ -171,6 +176,31 @@ func TestInferPublication(t *testing.T) {
 		if got != c.want {
 			t.Errorf("InferPublication(%q, %.40q…) = %q, want %q", c.lang, c.text, got, c.want)
 		}
+	}
+}
+
+func TestWeekdayYear(t *testing.T) {
+	now := day("2026-11-22")
+	cases := []struct {
+		d    Date
+		wd   time.Weekday
+		want string
+	}{
+		{Date{2021, time.April, 2}, time.Wednesday, "2025-04-02"}, // the guess recalled the 2021 coup
+		{Date{2013, time.February, 23}, time.Sunday, "2025-02-23"},
+		{Date{2025, time.April, 2}, time.Wednesday, "2025-04-02"}, // a guess that fits stays
+		{Date{0, time.April, 2}, time.Wednesday, "2025-04-02"},
+		{Date{2030, time.April, 2}, time.Wednesday, "--04-02"}, // no fitting year from the guess to now
+	}
+	for _, c := range cases {
+		if got := weekdayYear(c.d, c.wd, now).String(); got != c.want {
+			t.Errorf("weekdayYear(%v, %v) = %s, want %s", c.d, c.wd, got, c.want)
+		}
+	}
+	// The scanner keeps the weekday written before a date.
+	d, ok := InferPublication("fr", "La junte a annoncé, mercredi 2 avril, un cessez-le-feu.")
+	if !ok || d.Month != time.April || d.Day != 2 || d.Year != 0 && d.Time().Weekday() != time.Wednesday {
+		t.Errorf("InferPublication(mercredi 2 avril) = %v, %v", d, ok)
 	}
 }
 
