@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"storyline/internal/bench"
@@ -26,6 +27,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Workers, "workers", 1, "concurrent ingest writers, each with its own store connection")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to `FILE`")
+	memProfile := fs.String("memprofile", "", "write a heap profile (pprof), taken when everything is ingested, to `FILE`")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +48,19 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer pprof.StopCPUProfile()
 	}
+	var heapErr error
+	if *memProfile != "" {
+		o.Finished = func() {
+			f, err := os.Create(*memProfile)
+			if err != nil {
+				heapErr = err
+				return
+			}
+			defer f.Close()
+			runtime.GC() // the profile then shows what is live
+			heapErr = pprof.WriteHeapProfile(f)
+		}
+	}
 	meter := progress.New(stderr, "bench", o.Articles)
 	o.Progress = func(done int) { meter.Update(done, "") }
 	r, err := bench.Run(ctx, o)
@@ -53,6 +68,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("bench: %w", err)
 	}
 	meter.Done(r.Articles, "")
+	if heapErr != nil {
+		return fmt.Errorf("bench: heap profile: %w", heapErr)
+	}
 	if *asJSON {
 		return writeJSON(stdout, r)
 	}

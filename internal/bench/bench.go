@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -257,6 +258,9 @@ type Options struct {
 	// Progress, when set, is called after every batch with the articles
 	// ingested so far.
 	Progress func(done int)
+	// Finished, when set, is called once everything is ingested, while
+	// the clustering state is still held (for a heap profile).
+	Finished func()
 }
 
 // Result is what a run measured.
@@ -387,6 +391,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	if o.Finished != nil {
+		o.Finished()
+		runtime.KeepAlive(pipes)
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}

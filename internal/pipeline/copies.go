@@ -86,11 +86,11 @@ func (ci *copyIndex) root(id string) string {
 // of a recent stored article or of an earlier article of the batch. Nothing
 // is added to the index here: remember does that once the batch is stored,
 // so a failed commit leaves no trace of articles that are not stored.
-func (p *Pipeline) findCopies(fresh []*article.Article) []copyMark {
+func (p *Pipeline) findCopies(fresh []*article.Article, sigs []neardup.Signature) []copyMark {
 	marks := make([]copyMark, len(fresh))
-	parallel(len(fresh), func(i int) {
-		marks[i].sig = neardup.Sketch(fresh[i].Text)
-	})
+	for i := range marks {
+		marks[i].sig = sigs[i]
+	}
 	batch := neardup.NewIndex()
 	pos := make(map[string]int, len(fresh))
 	for i, a := range fresh {

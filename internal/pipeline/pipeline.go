@@ -20,6 +20,7 @@ import (
 	"storyline/internal/cluster"
 	"storyline/internal/features"
 	"storyline/internal/lang"
+	"storyline/internal/neardup"
 	"storyline/internal/store"
 )
 
@@ -95,7 +96,8 @@ type prepared struct {
 	fresh  []*article.Article
 	recs   []*features.Record
 	docs   []*cluster.Doc
-	hashes map[string]string // id → content hash
+	sigs   []neardup.Signature // near-duplicate sketches (copies.go)
+	hashes map[string]string   // id → content hash
 	// early marks a batch prepared while an earlier batch was still
 	// being stored: apply looks up its articles again.
 	early bool
@@ -150,6 +152,7 @@ func (p *Pipeline) prepare(ctx context.Context, arts []article.Article, reject f
 
 	recs := make([]*features.Record, len(fresh))
 	docs := make([]*cluster.Doc, len(fresh))
+	sigs := make([]neardup.Signature, len(fresh))
 	parallel(len(fresh), func(i int) {
 		a := fresh[i]
 		if l := lang.Normalize(a.Lang); l != "" {
@@ -158,8 +161,9 @@ func (p *Pipeline) prepare(ctx context.Context, arts []article.Article, reject f
 			a.Lang = lang.Detect(a.Title, a.Text)
 		}
 		recs[i], docs[i] = features.Extract(a)
+		sigs[i] = neardup.Sketch(a.Text)
 	})
-	pr.recs, pr.docs = recs, docs
+	pr.recs, pr.docs, pr.sigs = recs, docs, sigs
 	return pr, nil
 }
 
@@ -195,7 +199,7 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 	if len(fresh) == 0 {
 		return res, p.await()
 	}
-	marks := p.findCopies(fresh)
+	marks := p.findCopies(fresh, pr.sigs)
 	assigns, links, plain, err := p.clusterBatch(ctx, docs, marks)
 	if err != nil {
 		return res, err

@@ -108,9 +108,9 @@ func (p *Pipeline) dropStored(ctx context.Context, pr *prepared, res *Result, re
 			}
 			continue
 		}
-		pr.fresh[keep], pr.recs[keep], pr.docs[keep] = a, pr.recs[i], pr.docs[i]
+		pr.fresh[keep], pr.recs[keep], pr.docs[keep], pr.sigs[keep] = a, pr.recs[i], pr.docs[i], pr.sigs[i]
 		keep++
 	}
-	pr.fresh, pr.recs, pr.docs = pr.fresh[:keep], pr.recs[:keep], pr.docs[:keep]
+	pr.fresh, pr.recs, pr.docs, pr.sigs = pr.fresh[:keep], pr.recs[:keep], pr.docs[:keep], pr.sigs[:keep]
 	return nil
 }
