@@ -263,9 +263,14 @@ func (c *Clusterer) Restore(stories []*Story, events []*Event) {
 		c.Stories[s.ID] = s
 		c.indexStory(s)
 	}
+	// Without the dates of the latest articles (SetRecent), the events'
+	// latest dates stand in for them.
+	note := len(c.recent) == 0
 	for _, e := range events {
 		c.Events[e.ID] = e
-		c.noteDate(e.Max)
+		if note {
+			c.noteDate(e.Max)
+		}
 		c.index(e, nil)
 		if s := c.Stories[e.StoryID]; s != nil {
 			s.Events = append(s.Events, e)

@@ -20,14 +20,15 @@ import (
 // they belong to.
 const evictSlackDays = 3
 
-// recentDates is how many of the latest article dates the clusterer
-// keeps to tell where "now" is.
-const recentDates = 2048
+// RecentDates is how many of the latest article dates the clusterer
+// keeps to tell where "now" is (exported for stores that read the recent
+// state only: store.RecentLoader).
+const RecentDates = 2048
 
-// newestQuantile is the share of recent article dates that the newest
+// NewestQuantile is the share of recent article dates that the newest
 // date may lie after: a few articles dated far ahead (a misread date, a
 // text about next year) must not push every current event out of memory.
-const newestQuantile = 0.9
+const NewestQuantile = 0.9
 
 // noteDate records an article's (or a restored event's) date among the
 // recent ones.
@@ -36,15 +37,26 @@ func (c *Clusterer) noteDate(t time.Time) {
 		return
 	}
 	n := dayNumber(t)
-	if len(c.recent) < recentDates {
+	if len(c.recent) < RecentDates {
 		c.recent = append(c.recent, n)
 		return
 	}
 	c.recent[c.recentPos] = n
-	c.recentPos = (c.recentPos + 1) % recentDates
+	c.recentPos = (c.recentPos + 1) % RecentDates
 }
 
-// advance moves Newest forward to the newestQuantile of the recent dates;
+// SetRecent gives a clusterer that is about to restore a state the dates
+// of the latest articles stored, oldest first, from which it tells where
+// "now" is (Restore otherwise takes its events' latest dates instead).
+func (c *Clusterer) SetRecent(dates []time.Time) {
+	c.recent, c.recentPos = nil, 0
+	for _, d := range dates {
+		c.noteDate(d)
+	}
+	c.advance()
+}
+
+// advance moves Newest forward to the NewestQuantile of the recent dates;
 // it never moves back.
 func (c *Clusterer) advance() {
 	if len(c.recent) == 0 {
@@ -52,10 +64,17 @@ func (c *Clusterer) advance() {
 	}
 	d := slices.Clone(c.recent)
 	slices.Sort(d)
-	t := dayTime(d[int(float64(len(d)-1)*newestQuantile)])
+	t := dayTime(d[int(float64(len(d)-1)*NewestQuantile)])
 	if t.After(c.Newest) {
 		c.Newest = t
 	}
+}
+
+// Keep returns how far behind the newest date Evict keeps events and
+// stories in memory.
+func (w Weights) Keep() (events, stories time.Duration) {
+	day := 24 * time.Hour
+	return time.Duration(w.WindowDays+evictSlackDays) * day, time.Duration(w.StoryWindowDays+evictSlackDays) * day
 }
 
 // Evict drops from memory the events whose latest article (or, for an
@@ -72,9 +91,8 @@ func (c *Clusterer) Evict() (events, stories int) {
 	if c.Newest.IsZero() {
 		return 0, 0
 	}
-	day := 24 * time.Hour
-	evCut := c.Newest.Add(-time.Duration(c.W.WindowDays+evictSlackDays) * day)
-	stCut := c.Newest.Add(-time.Duration(c.W.StoryWindowDays+evictSlackDays) * day)
+	keepEv, keepSt := c.W.Keep()
+	evCut, stCut := c.Newest.Add(-keepEv), c.Newest.Add(-keepSt)
 	gone := map[*Event]bool{}
 	for id, e := range c.Events {
 		if e.Dirty {

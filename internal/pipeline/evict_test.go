@@ -71,3 +71,89 @@ func TestEvictedEventsStayCorrectable(t *testing.T) {
 		t.Errorf("article %s is in %s, want %s", ids[0], moved.EventID, c.NewEvent)
 	}
 }
+
+// wholeStore hides a store's RecentLoader: Open then reads the whole state.
+type wholeStore struct{ store.Store }
+
+// TestOpenReadsRecentState checks that a pipeline opened on a store
+// spanning months reads only the recent events, and holds in memory
+// exactly what reading everything and evicting would leave, so that the
+// next batch is clustered alike.
+func TestOpenReadsRecentState(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	noReject := func(e *article.InputError) { t.Errorf("rejected: %v", e) }
+	// One event a week for a year, each reported three times.
+	start := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
+	cities := []string{"Valencia", "Bergen", "Lyon", "Porto", "Graz", "Turku", "Brno", "Split", "Cork", "Gdansk", "Malmo", "Ghent", "Bari"}
+	var arts []article.Article
+	for w := range 52 {
+		city := cities[w%len(cities)]
+		for i := range 3 {
+			arts = append(arts, article.Article{
+				ID: fmt.Sprintf("w%02d-%d", w, i), Lang: "en", Title: fmt.Sprintf("Storm hits %s, week %d", city, w),
+				Text: fmt.Sprintf("A storm struck %s on Monday; %d homes lost power, the mayor of %s said.", city, 1000+w*37, city),
+				Date: start.AddDate(0, 0, 7*w+i%2), DateSource: article.DateHeader,
+			})
+		}
+	}
+	// A batch a week, as a stream brings them. (A batch spanning months
+	// would keep its earlier events longer: an event counts as recent
+	// from the newest date when it last changed, which the store does not
+	// keep.)
+	for i := 0; i < len(arts); i += 3 {
+		if _, err := p.Ingest(ctx, arts[i:min(len(arts), i+3)], noReject); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// What the writer holds after its last batch is what a new one must
+	// read back.
+	recent, err := Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, events, _, _ := st.Counts(ctx)
+	keepEv, keepSt := cluster.DefaultWeights().Keep()
+	read, err := st.LoadRecentState(ctx, keepEv, keepSt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(read.Events); n == 0 || n >= events/4 {
+		t.Errorf("the store read %d of %d events, want a few weeks' worth", n, events)
+	}
+	got, want := recent.Clusterer().Events, p.Clusterer().Events
+	for id := range want {
+		if got[id] == nil {
+			t.Errorf("event %s held by the writer but not read as recent", id)
+		}
+	}
+	for id := range got {
+		if want[id] == nil {
+			t.Errorf("event %s read as recent but evicted by the writer", id)
+		}
+	}
+	if g, w := len(recent.Clusterer().Stories), len(p.Clusterer().Stories); g != w {
+		t.Errorf("recent state holds %d stories, the writer %d", g, w)
+	}
+	if g, w := recent.Clusterer().Newest, p.Clusterer().Newest; !g.Equal(w) {
+		t.Errorf("newest date %v, the writer's %v", g, w)
+	}
+	// A store without RecentLoader is read whole and evicted on opening.
+	whole, err := Open(ctx, wholeStore{st}, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(whole.Clusterer().Events); n == 0 || n >= events/2 {
+		t.Errorf("whole read keeps %d of %d events after eviction", n, events)
+	}
+}

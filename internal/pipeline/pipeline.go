@@ -57,11 +57,23 @@ type Result struct {
 
 // Open loads the clustering state from st.
 func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, error) {
-	state, err := st.LoadState(ctx)
+	// Only the recent past: Evict below would drop the rest from memory
+	// anyway, after a store of millions of articles had been read whole.
+	var state *store.State
+	var err error
+	if rl, ok := st.(store.RecentLoader); ok {
+		keepEv, keepSt := w.Keep()
+		state, err = rl.LoadRecentState(ctx, keepEv, keepSt)
+	} else {
+		state, err = st.LoadState(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load clustering state: %w", err)
 	}
 	c := cluster.New(w)
+	if state.Recent != nil {
+		c.SetRecent(state.Recent)
+	}
 	c.DF = state.DF
 	c.KeyLang = state.KeyLang
 	c.NDocs = state.NDocs

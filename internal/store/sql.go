@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,6 +117,10 @@ var migrations = []string{
 	// 3: the language a key was seen in ('*' for several), which decides
 	// whether a name may join articles of different languages.
 	`ALTER TABLE df ADD COLUMN lang TEXT NOT NULL DEFAULT ''`,
+	// 4: events by their latest date, so that a writer starting on a big
+	// store reads only the events within the window of the newest dates
+	// (LoadRecentState).
+	`CREATE INDEX events_max_date ON events(max_date)`,
 }
 
 // SQL is the Store over database/sql.
@@ -394,20 +399,74 @@ func (s *SQL) LoadState(ctx context.Context) (*State, error) {
 	return s.loadState(ctx, -1)
 }
 
+// LoadRecentState implements RecentLoader.
+func (s *SQL) LoadRecentState(ctx context.Context, events, stories time.Duration) (*State, error) {
+	recent, err := s.recentDates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(recent) == 0 || events <= 0 || stories <= 0 {
+		return s.loadState(ctx, -1)
+	}
+	days := make([]string, len(recent))
+	for i, d := range recent {
+		days[i] = Day(d)
+	}
+	sort.Strings(days)
+	newest := ParseDay(days[int(float64(len(days)-1)*cluster.NewestQuantile)])
+	evCut, stCut := Day(newest.Add(-events)), Day(newest.Add(-stories))
+	st, err := s.loadStateWhere(ctx,
+		s.q(` WHERE max_date >= ? OR max_date = '' OR id IN (SELECT story_id FROM events WHERE max_date >= ? OR max_date = '')`), []any{stCut, evCut},
+		s.q(` WHERE max_date >= ? OR max_date = ''`), []any{evCut},
+		"", nil)
+	if err != nil {
+		return nil, err
+	}
+	st.Recent = recent
+	return st, nil
+}
+
+// recentDates returns the dates of the latest cluster.RecentDates dated
+// articles stored, oldest first: the clusterer tells from them where
+// "now" is (cluster/evict.go).
+func (s *SQL) recentDates(ctx context.Context) ([]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT date FROM articles WHERE date <> '' ORDER BY seq DESC LIMIT ?`), cluster.RecentDates)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, ParseDay(d))
+	}
+	slices.Reverse(out)
+	return out, rows.Err()
+}
+
 // loadState reads the clustering state, or with since ≥ 0 only the rows
 // changed after that version. The version is read first, so the state is
 // at least as new as the version it reports.
 func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
+	where, args := "", []any(nil)
+	if since >= 0 {
+		where, args = s.q(" WHERE ver > ?"), []any{since}
+	}
+	return s.loadStateWhere(ctx, where, args, where, args, where, args)
+}
+
+// loadStateWhere reads the stories, events and document frequencies that
+// three WHERE clauses select.
+func (s *SQL) loadStateWhere(ctx context.Context, stWhere string, stArgs []any, evWhere string, evArgs []any, dfWhere string, dfArgs []any) (*State, error) {
 	st := &State{DF: map[string]int{}, KeyLang: map[string]string{}}
 	var err error
 	if st.Version, err = s.version(ctx); err != nil {
 		return nil, err
 	}
-	where, args := "", []any(nil)
-	if since >= 0 {
-		where, args = s.q(" WHERE ver > ?"), []any{since}
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`+stWhere, stArgs...)
 	if err != nil {
 		return nil, err
 	}
@@ -428,10 +487,10 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if st.Events, err = s.clusterEvents(ctx, where, args...); err != nil {
+	if st.Events, err = s.clusterEvents(ctx, evWhere, evArgs...); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT key, n, lang FROM df`+where, args...)
+	rows, err = s.db.QueryContext(ctx, `SELECT key, n, lang FROM df`+dfWhere, dfArgs...)
 	if err != nil {
 		return nil, err
 	}

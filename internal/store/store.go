@@ -133,6 +133,10 @@ type State struct {
 	// Version is the store version the state is at least as new as: every
 	// commit raises it by one (see Syncer).
 	Version int64
+	// Recent are the dates of the latest dated articles (cluster.RecentDates
+	// of them, oldest first), from which LoadRecentState reckoned where
+	// "now" is; nil for a state read whole.
+	Recent []time.Time
 }
 
 // Store is the persistence Storyline runs on.
@@ -161,6 +165,17 @@ type Store interface {
 	SearchArticles(ctx context.Context, f SearchFilter) ([]Article, error)
 
 	Close() error
+}
+
+// RecentLoader is implemented by stores that can read the clustering
+// state of the recent past only: the events whose latest date lies within
+// events of the newest date (as the clusterer reckons it from the latest
+// articles' dates) or that have no date, the stories within stories of it
+// and those of the events read, and every document frequency. That is
+// what the clusterer keeps in memory after eviction anyway, so a writer
+// starting on a big store does not read all of it first.
+type RecentLoader interface {
+	LoadRecentState(ctx context.Context, events, stories time.Duration) (*State, error)
 }
 
 // EventLoader is implemented by stores that can read back the clustering

@@ -6,9 +6,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -408,4 +410,69 @@ func (s *SQL) hasVersion(ctx context.Context, v int) bool {
 	var n int
 	s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n)
 	return n == 1
+}
+
+// TestLoadRecentState commits an old story and a recent one, each with an
+// event, and an undated event, and checks that LoadRecentState reads the
+// recent and the undated events, the story of each, and every document
+// frequency, but not the old event.
+func TestLoadRecentState(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *SQL) {
+		ctx := context.Background()
+		b := sampleBatch() // October 2025, story s_a1
+		if err := s.Commit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		var arts []Article
+		for i := range 5 {
+			arts = append(arts, Article{ID: fmt.Sprintf("m%d", i), Hash: "h", Text: "x", Lang: "en",
+				Date: "2026-03-02", DateSource: "header", EventID: "e_m0", Features: "{}"})
+		}
+		arts = append(arts, Article{ID: "u0", Hash: "h", Text: "y", Lang: "en", EventID: "e_u0", Features: "{}"})
+		undated := event("e_u0", "s_u0", 1, "", "", vec("n:zz", 1.0))
+		undated.DateN = 0
+		b2 := &Batch{
+			Articles: arts,
+			Events:   []*cluster.Event{event("e_m0", "s_m0", 5, "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), undated},
+			Stories:  []*cluster.Story{story("s_m0", "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), story("s_u0", "", "", vec("n:zz", 1.0))},
+			Links:    map[string]cluster.StoryLink{},
+			DFDelta:  map[string]int{"n:drmb": 5, "n:zz": 1},
+			NDocs:    9,
+		}
+		if err := s.Commit(ctx, b2); err != nil {
+			t.Fatal(err)
+		}
+		day := 24 * time.Hour
+		st, err := s.LoadRecentState(ctx, 30*day, 60*day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var evs, sts []string
+		for _, e := range st.Events {
+			evs = append(evs, e.ID)
+		}
+		for _, x := range st.Stories {
+			sts = append(sts, x.ID)
+		}
+		slices.Sort(evs)
+		slices.Sort(sts)
+		if !slices.Equal(evs, []string{"e_m0", "e_u0"}) || !slices.Equal(sts, []string{"s_m0", "s_u0"}) {
+			t.Errorf("recent events %v, stories %v; want [e_m0 e_u0], [s_m0 s_u0]", evs, sts)
+		}
+		if st.DF["n:drmb"] != 8 || st.DF["d:2025-10-20"] != 2 || st.NDocs != 9 {
+			t.Errorf("document frequencies %v, %d documents; want every key", st.DF, st.NDocs)
+		}
+		if len(st.Recent) != 8 || Day(st.Recent[len(st.Recent)-1]) != "2026-03-02" || Day(st.Recent[0]) != "2025-10-20" {
+			t.Errorf("recent dates %v, want the 8 dated articles, oldest first", st.Recent)
+		}
+		// A story window reaching back to October reads the old story
+		// too (its events stay out).
+		st, err = s.LoadRecentState(ctx, 30*day, 200*day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Stories) != 3 || len(st.Events) != 2 {
+			t.Errorf("with a long story window: %d stories, %d events; want 3, 2", len(st.Stories), len(st.Events))
+		}
+	})
 }
