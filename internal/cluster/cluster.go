@@ -87,8 +87,8 @@ type Event struct {
 	MembersStored bool
 
 	// stale marks an event whose centroid may have lost keys it was
-	// indexed under (trimmed, or articles left it): candidates then checks
-	// that a key still belongs to it.
+	// indexed under without being taken off their lists (rebuilt after a
+	// correction): candidates then checks that a key still belongs to it.
 	stale bool
 	// touched is the newest date the clusterer had seen when the event
 	// last gained an article (evict.go).
@@ -174,7 +174,7 @@ type Clusterer struct {
 	// dfKept is how many document frequencies the last pruneDF kept.
 	dfKept int
 
-	postings      map[string][]*Event
+	postings      map[string]*posting
 	storyPostings map[string][]*Story
 
 	// flags caches keyFlags of the vectors compared during one Add
@@ -187,7 +187,7 @@ type Clusterer struct {
 	// probs caches pair probabilities during Add (cachedProb).
 	probs map[pairKey]float64
 	// sel caches selectiveOf during Add.
-	sel map[*Entry]Vector
+	sel map[*Entry][]selKey
 }
 
 // packOf returns pack(v), cached during Add.
@@ -206,19 +206,38 @@ func (c *Clusterer) packOf(v Vector) packed {
 	return f
 }
 
-// selectiveOf returns the entries of v whose keys are selective, cached
-// during Add: document frequencies do not change while a batch is
-// clustered, and an article looks for candidates in every pass.
-func (c *Clusterer) selectiveOf(v Vector) Vector {
+// posting is the list of events indexed under a key, oldest first. It is
+// held by pointer so that a list found once for an article stays current
+// as events join it during the batch.
+type posting struct {
+	events []*Event
+}
+
+// selKey is a selective key of an article with its posting list.
+type selKey struct {
+	Entry
+	p *posting
+}
+
+// selectiveOf returns the entries of v whose keys are selective, each with
+// its posting list (made empty when the key has none yet), cached during
+// Add: document frequencies do not change while a batch is clustered, and
+// an article looks for candidates in every pass.
+func (c *Clusterer) selectiveOf(v Vector) []selKey {
 	if len(v) > 0 && c.sel != nil {
 		if s, ok := c.sel[&v[0]]; ok {
 			return s
 		}
 	}
-	var s Vector
+	var s []selKey
 	for _, en := range v {
 		if c.selective(en.Key) {
-			s = append(s, en)
+			p := c.postings[en.Key]
+			if p == nil {
+				p = &posting{}
+				c.postings[en.Key] = p
+			}
+			s = append(s, selKey{en, p})
 		}
 	}
 	if len(v) > 0 && c.sel != nil {
@@ -244,7 +263,7 @@ func New(w Weights) *Clusterer {
 		Stories:       map[string]*Story{},
 		DF:            map[string]int{},
 		KeyLang:       map[string]string{},
-		postings:      map[string][]*Event{},
+		postings:      map[string]*posting{},
 		storyPostings: map[string][]*Story{},
 	}
 }
@@ -336,7 +355,7 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 	pw := c.W.pairVector()
 	c.pw = &pw
 	c.probs = map[pairKey]float64{}
-	c.sel = map[*Entry]Vector{}
+	c.sel = map[*Entry][]selKey{}
 	defer func() { c.flags, c.pw, c.probs, c.sel = nil, nil, nil, nil }()
 	weighted := make([]Vector, len(docs))
 	for i, d := range docs {
@@ -526,12 +545,14 @@ func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 // event's date span and labels keep what it brought).
 func (c *Clusterer) leave(e *Event, d *Doc, v Vector) {
 	e.C.Add(v, -1)
+	var gone []string
 	for k, w := range e.C.W {
 		if w <= 1e-6 {
 			delete(e.C.W, k)
-			e.stale = true
+			gone = append(gone, k)
 		}
 	}
+	c.unindex(e, gone)
 	for i := range e.Members {
 		if e.Members[i].ID == d.ID {
 			e.Members = append(e.Members[:i:i], e.Members[i+1:]...)
@@ -649,8 +670,15 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 		}
 	}
 	if len(e.C.W) > 2*centroidSize {
+		old := e.C.W
 		e.C.Trim(centroidSize)
-		e.stale = true
+		var gone []string
+		for k := range old {
+			if _, ok := e.C.W[k]; !ok {
+				gone = append(gone, k)
+			}
+		}
+		c.unindex(e, gone)
 	}
 	e.Dirty = true
 	if before == 0 {
@@ -671,11 +699,24 @@ func (c *Clusterer) index(e *Event, keys []string) {
 		if g := group(Namespace(k)); (g == "terms" || g == "concepts") && !c.selective(k) {
 			continue
 		}
-		list := c.postings[k]
-		if len(list) >= maxPostings {
-			list = list[1:]
+		p := c.postings[k]
+		if p == nil {
+			p = &posting{}
+			c.postings[k] = p
 		}
-		c.postings[k] = append(list, e)
+		if len(p.events) >= maxPostings {
+			p.events = p.events[1:]
+		}
+		p.events = append(p.events, e)
+	}
+}
+
+// unindex takes an event off the lists of keys it no longer holds.
+func (c *Clusterer) unindex(e *Event, keys []string) {
+	for _, k := range keys {
+		if p := c.postings[k]; p != nil {
+			p.events = slices.DeleteFunc(p.events, func(x *Event) bool { return x == e })
+		}
 	}
 }
 
@@ -689,7 +730,7 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 	win := time.Duration(c.W.WindowDays * float64(24*time.Hour))
 	lo, hi := d.Date.Add(-win), d.Date.Add(win)
 	for _, en := range c.selectiveOf(v) {
-		for _, e := range c.postings[en.Key] {
+		for _, e := range en.p.events {
 			// The time window first: it is cheaper than the map lookup,
 			// and most events of a busy key's list are out of it.
 			if dated && !e.Min.IsZero() && (e.Min.After(hi) || e.Max.Before(lo)) {

@@ -122,12 +122,10 @@ func (c *Clusterer) Evict() (events, stories int) {
 	// the last sweep (merged into another, or retired singletons): an
 	// emptied event matches no key, but its list entries would keep it,
 	// its maps and its members alive.
-	for k, list := range c.postings {
-		list = slices.DeleteFunc(list, func(e *Event) bool { return c.Events[e.ID] != e })
-		if len(list) == 0 {
+	for k, p := range c.postings {
+		p.events = slices.DeleteFunc(p.events, func(e *Event) bool { return c.Events[e.ID] != e })
+		if len(p.events) == 0 {
 			delete(c.postings, k)
-		} else {
-			c.postings[k] = list
 		}
 	}
 	goneSt := map[*Story]bool{}

@@ -53,7 +53,7 @@ func TestEvict(t *testing.T) {
 		t.Fatalf("evicted %d events, want the January one", ne)
 	}
 	for k, list := range c.postings {
-		for _, e := range list {
+		for _, e := range list.events {
 			if e == old {
 				t.Errorf("evicted event still indexed under %s", k)
 			}
