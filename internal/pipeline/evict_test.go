@@ -148,6 +148,18 @@ func TestOpenReadsRecentState(t *testing.T) {
 	if g, w := recent.Clusterer().Newest, p.Clusterer().Newest; !g.Equal(w) {
 		t.Errorf("newest date %v, the writer's %v", g, w)
 	}
+	for k, n := range recent.Clusterer().DF {
+		if w := p.Clusterer().DF[k]; w != n {
+			t.Errorf("document frequency of %s read as %d, the writer's %d", k, n, w)
+		}
+	}
+	for id, e := range got {
+		for k := range e.C.W {
+			if _, ok := recent.Clusterer().DF[k]; !ok {
+				t.Errorf("key %s of event %s read without its document frequency", k, id)
+			}
+		}
+	}
 	// A store without RecentLoader is read whole and evicted on opening.
 	whole, err := Open(ctx, wholeStore{st}, cluster.DefaultWeights())
 	if err != nil {

@@ -415,12 +415,39 @@ func (s *SQL) LoadRecentState(ctx context.Context, events, stories time.Duration
 	sort.Strings(days)
 	newest := ParseDay(days[int(float64(len(days)-1)*cluster.NewestQuantile)])
 	evCut, stCut := Day(newest.Add(-events)), Day(newest.Add(-stories))
+	// Keys counted once are most of the document frequencies of a big
+	// store (misspellings, rare numbers, character pairs); only those the
+	// events read hold are needed, as in the clusterer's own pruning.
 	st, err := s.loadStateWhere(ctx,
 		s.q(` WHERE max_date >= ? OR max_date = '' OR id IN (SELECT story_id FROM events WHERE max_date >= ? OR max_date = '')`), []any{stCut, evCut},
 		s.q(` WHERE max_date >= ? OR max_date = ''`), []any{evCut},
-		"", nil)
+		` WHERE n > 1`, nil)
 	if err != nil {
 		return nil, err
+	}
+	var held []any
+	seen := map[string]bool{}
+	hold := func(k string) {
+		if _, ok := st.DF[k]; !ok && !seen[k] {
+			seen[k] = true
+			held = append(held, k)
+		}
+	}
+	for _, e := range st.Events {
+		for k := range e.C.W {
+			hold(k)
+		}
+		for _, m := range e.Members {
+			for _, en := range m.Vec {
+				hold(en.Key)
+			}
+		}
+	}
+	for start := 0; start < len(held); start += 500 {
+		part := held[start:min(len(held), start+500)]
+		if err := s.readDF(ctx, st, s.q(` WHERE key IN (`+placeholders(len(part))+`)`), part); err != nil {
+			return nil, err
+		}
 	}
 	st.Recent = recent
 	return st, nil
@@ -490,24 +517,7 @@ func (s *SQL) loadStateWhere(ctx context.Context, stWhere string, stArgs []any, 
 	if st.Events, err = s.clusterEvents(ctx, evWhere, evArgs...); err != nil {
 		return nil, err
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT key, n, lang FROM df`+dfWhere, dfArgs...)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k, l string
-		var n int
-		if err := rows.Scan(&k, &n, &l); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		st.DF[k] = n
-		if l != "" {
-			st.KeyLang[k] = l
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := s.readDF(ctx, st, dfWhere, dfArgs); err != nil {
 		return nil, err
 	}
 	var nd string
@@ -517,6 +527,28 @@ func (s *SQL) loadStateWhere(ctx context.Context, stWhere string, stArgs []any, 
 	}
 	st.NDocs, _ = strconv.Atoi(nd)
 	return st, nil
+}
+
+// readDF adds to st the document frequencies and key languages a WHERE
+// clause selects.
+func (s *SQL) readDF(ctx context.Context, st *State, where string, args []any) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT key, n, lang FROM df`+where, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, l string
+		var n int
+		if err := rows.Scan(&k, &n, &l); err != nil {
+			return err
+		}
+		st.DF[k] = n
+		if l != "" {
+			st.KeyLang[k] = l
+		}
+	}
+	return rows.Err()
 }
 
 // clusterEvents reads the clustering state of the events a WHERE clause

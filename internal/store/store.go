@@ -171,9 +171,10 @@ type Store interface {
 // state of the recent past only: the events whose latest date lies within
 // events of the newest date (as the clusterer reckons it from the latest
 // articles' dates) or that have no date, the stories within stories of it
-// and those of the events read, and every document frequency. That is
-// what the clusterer keeps in memory after eviction anyway, so a writer
-// starting on a big store does not read all of it first.
+// and those of the events read, and the document frequencies of keys
+// counted more than once or held by an event read. That is what the
+// clusterer keeps in memory after eviction and pruning anyway, so a
+// writer starting on a big store does not read all of it first.
 type RecentLoader interface {
 	LoadRecentState(ctx context.Context, events, stories time.Duration) (*State, error)
 }
