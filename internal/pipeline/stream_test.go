@@ -29,8 +29,8 @@ func devArticles(t *testing.T, n int) []article.Article {
 // Ingest one after another store: the same articles in the same events.
 func TestStreamMatchesIngest(t *testing.T) {
 	ctx := context.Background()
-	arts := devArticles(t, 400)
-	parts := batches(arts, 40)
+	arts := devArticles(t, 240)
+	parts := batches(arts, 30)
 
 	st1, p1 := openTemp(t)
 	for _, b := range parts {
