@@ -86,10 +86,6 @@ type Event struct {
 	// Whatever changes Members clears it.
 	MembersStored bool
 
-	// stale marks an event whose centroid may have lost keys it was
-	// indexed under without being taken off their lists (rebuilt after a
-	// correction): candidates then checks that a key still belongs to it.
-	stale bool
 	// touched is the newest date the clusterer had seen when the event
 	// last gained an article (evict.go).
 	touched time.Time
@@ -592,12 +588,6 @@ func (c *Clusterer) weigh(v Vector) Vector {
 	return out
 }
 
-// has reports whether key is in the event's centroid.
-func (e *Event) has(key string) bool {
-	_, ok := e.C.W[key]
-	return ok
-}
-
 // candidate is an event found through the index with the count of keys
 // it shares with the article.
 type candidate struct {
@@ -679,6 +669,11 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 			}
 		}
 		c.unindex(e, gone)
+		// A key the article brought may be among those trimmed.
+		fresh = slices.DeleteFunc(fresh, func(k string) bool {
+			_, ok := e.C.W[k]
+			return !ok
+		})
 	}
 	e.Dirty = true
 	if before == 0 {
@@ -738,9 +733,6 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 			}
 			if e.N == 0 {
 				continue // emptied: merged away or retired
-			}
-			if e.stale && !e.has(en.Key) {
-				continue // trimmed since it was indexed
 			}
 			hits[e] += float64(en.Weight)
 		}
@@ -1139,6 +1131,15 @@ func dayTime(n int64) time.Time   { return epoch.AddDate(0, 0, int(n)) }
 // Rebuild recomputes an event from the documents that now belong to it,
 // after a person moved articles in or out.
 func (c *Clusterer) Rebuild(e *Event, docs []*Doc) {
+	// Off every list first: join indexes the rebuilt event under all the
+	// keys it then holds.
+	if e.C != nil {
+		keys := make([]string, 0, len(e.C.W))
+		for k := range e.C.W {
+			keys = append(keys, k)
+		}
+		c.unindex(e, keys)
+	}
 	e.C = NewCentroid()
 	e.N, e.DateSum, e.DateN = 0, 0, 0
 	e.Min, e.Max = time.Time{}, time.Time{}
@@ -1149,7 +1150,29 @@ func (c *Clusterer) Rebuild(e *Event, docs []*Doc) {
 	for _, d := range docs {
 		c.join(e, d, c.weigh(d.Vec))
 	}
-	e.Dirty, e.stale = true, true
+	e.Dirty = true
+}
+
+// Adopt puts an event made by a correction (split off, and built with
+// Rebuild, which indexed it) into the clusterer's state and its story.
+func (c *Clusterer) Adopt(e *Event) {
+	c.Events[e.ID] = e
+	if s := c.Stories[e.StoryID]; s != nil {
+		s.Events = append(s.Events, e)
+	}
+	e.touched = c.Newest
+}
+
+// Reindex adds an event to the lists of the keys it holds where it is
+// missing (after a correction folded other events into it).
+func (c *Clusterer) Reindex(e *Event) {
+	var keys []string
+	for k := range e.C.W {
+		if p := c.postings[k]; p == nil || !slices.Contains(p.events, e) {
+			keys = append(keys, k)
+		}
+	}
+	c.index(e, keys)
 }
 
 // MultiLingual reports whether a key has been seen in several languages,

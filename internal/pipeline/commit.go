@@ -22,19 +22,12 @@ type inflight struct {
 // committing b and returns without waiting for it. It copies b's events and stories
 // first: the clustering of the next batch changes them while b is
 // written. The caller holds p.mu; a failure of b's commit is reported by
-// the next call to await, and breaks the pipeline.
+// the next call to await.
 //
 // Only a store of one writer commits this way: on a shared store the next
 // batch must see this one committed before it takes the clustering lock.
 func (p *Pipeline) commitAsync(ctx context.Context, b *store.Batch) error {
 	if err := p.await(); err != nil {
-		return err
-	}
-	// The commit before is in: take in what another process wrote
-	// since (one writer per SQLite file is the rule, but a server may
-	// take an article meanwhile). The batch just clustered did not see
-	// it; the next one will, and b's commit carries it.
-	if err := p.refresh(ctx); err != nil {
 		return err
 	}
 	// New slices: the caller goes on with the live events of b's.
@@ -52,6 +45,9 @@ func (p *Pipeline) commitAsync(ctx context.Context, b *store.Batch) error {
 		f.hashes[a.ID] = a.Hash
 	}
 	p.inflight = f
+	// Not cancelled with ctx: the batch is clustered, and an interrupt
+	// should lose it no more than a batch committed in the foreground.
+	ctx = context.WithoutCancel(ctx)
 	go func() {
 		defer close(f.done)
 		if err := p.st.Commit(ctx, b); err != nil {
@@ -62,9 +58,8 @@ func (p *Pipeline) commitAsync(ctx context.Context, b *store.Batch) error {
 }
 
 // await waits for the batch being committed, if any. The caller holds
-// p.mu. Once a commit failed, every later call returns its error: the
-// clustering state holds a batch the store does not, and only reopening
-// the pipeline (from the store) mends it.
+// p.mu. When the commit failed, the clustering state (which holds that
+// batch, and maybe the next) is read from the store again (failed).
 func (p *Pipeline) await() error {
 	if p.broken != nil {
 		return p.broken
@@ -76,11 +71,22 @@ func (p *Pipeline) await() error {
 	<-f.done
 	p.inflight = nil
 	if f.err != nil {
-		p.broken = f.err
-		return f.err
+		return p.failed(f.err)
 	}
-	p.version = f.batch.Version
+	p.committed(f.batch.Version)
 	return nil
+}
+
+// committed notes that this pipeline's batch was stored as version v.
+// p.version is the version up to which the store's commits are all in
+// memory: when another writer committed between (v is not the next
+// version), it stays, so that the next refresh reads that commit — and
+// this one again, which changes nothing as long as no batch has been
+// clustered since.
+func (p *Pipeline) committed(v int64) {
+	if v == p.version+1 {
+		p.version = v
+	}
 }
 
 // inflightHash returns the content hash of an article of the batch being

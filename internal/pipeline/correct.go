@@ -84,7 +84,7 @@ func (p *Pipeline) Split(ctx context.Context, eventID string, articleIDs []strin
 		old.Blocked[a.ID] = true
 	}
 	// The new event stays in the old one's story: it was reported with it.
-	p.c.Restore(nil, []*cluster.Event{ne})
+	p.c.Adopt(ne)
 
 	c := &store.Correction{Kind: store.CorrectionSplit, EventID: eventID, NewEvent: newID, Note: note}
 	b := p.correctionBatch(c, []*cluster.Event{old, ne})
@@ -95,7 +95,7 @@ func (p *Pipeline) Split(ctx context.Context, eventID string, articleIDs []strin
 		b.Moves[a.ID] = newID
 	}
 	if err := p.st.Commit(ctx, b); err != nil {
-		return nil, fmt.Errorf("store split: %w", err)
+		return nil, p.failed(fmt.Errorf("store split: %w", err))
 	}
 	clean(b)
 	return c, nil
@@ -135,7 +135,7 @@ func (p *Pipeline) Merge(ctx context.Context, eventIDs []string, note string) (*
 	for _, e := range evs[1:] {
 		arts, err := p.st.Articles(ctx, store.ArticleFilter{EventID: e.ID})
 		if err != nil {
-			return nil, err
+			return nil, p.failed(err) // events before e are folded already
 		}
 		for _, a := range arts {
 			b.Moves[a.ID] = into.ID
@@ -177,8 +177,9 @@ func (p *Pipeline) Merge(ctx context.Context, eventIDs []string, note string) (*
 	for _, e := range evs {
 		b.Labels[e.ID] = Label(p.c, e.C, e.Labels, 4)
 	}
+	p.c.Reindex(into)
 	if err := p.st.Commit(ctx, b); err != nil {
-		return nil, fmt.Errorf("store merge: %w", err)
+		return nil, p.failed(fmt.Errorf("store merge: %w", err))
 	}
 	clean(b)
 	return c, nil

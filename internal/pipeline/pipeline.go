@@ -57,18 +57,28 @@ type Result struct {
 
 // Open loads the clustering state from st.
 func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, error) {
+	p := &Pipeline{st: st}
+	if err := p.load(ctx, w); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// load (re)reads the clustering state and the near-duplicate index from
+// the store.
+func (p *Pipeline) load(ctx context.Context, w cluster.Weights) error {
 	// Only the recent past: Evict below would drop the rest from memory
 	// anyway, after a store of millions of articles had been read whole.
 	var state *store.State
 	var err error
-	if rl, ok := st.(store.RecentLoader); ok {
+	if rl, ok := p.st.(store.RecentLoader); ok {
 		keepEv, keepSt := w.Keep()
 		state, err = rl.LoadRecentState(ctx, keepEv, keepSt)
 	} else {
-		state, err = st.LoadState(ctx)
+		state, err = p.st.LoadState(ctx)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load clustering state: %w", err)
+		return fmt.Errorf("load clustering state: %w", err)
 	}
 	c := cluster.New(w)
 	if state.Recent != nil {
@@ -79,11 +89,26 @@ func Open(ctx context.Context, st store.Store, w cluster.Weights) (*Pipeline, er
 	c.NDocs = state.NDocs
 	c.Restore(state.Stories, state.Events)
 	c.Evict()
-	p := &Pipeline{st: st, c: c, version: state.Version}
-	if err := p.loadCopies(ctx); err != nil {
-		return nil, err
+	p.c, p.version = c, state.Version
+	return p.loadCopies(ctx)
+}
+
+// failed handles an error that struck after a batch or a correction
+// changed the clustering state in memory: the store does not hold the
+// change, so the state is read from the store again. Should that fail
+// too, the pipeline refuses all further work. The caller holds p.mu and
+// has nothing in flight; failed returns err.
+func (p *Pipeline) failed(err error) error {
+	// A fresh context: the one that failed may be cancelled (Ctrl-C).
+	if f := p.inflight; f != nil {
+		// The reload must find the commit in flight done, or failed.
+		<-f.done
+		p.inflight = nil
 	}
-	return p, nil
+	if lerr := p.load(context.Background(), p.c.W); lerr != nil {
+		p.broken = fmt.Errorf("%w (reading the clustering state again failed too: %v; reopen the store)", err, lerr)
+	}
+	return err
 }
 
 // Clusterer exposes the clustering state (for evaluation and tuning).
@@ -212,9 +237,10 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 		return res, p.await()
 	}
 	marks := p.findCopies(fresh, pr.sigs)
+	ndocsBefore := p.c.NDocs
 	assigns, links, plain, err := p.clusterBatch(ctx, docs, marks)
 	if err != nil {
-		return res, err
+		return res, p.failed(err)
 	}
 	byDoc := map[string]cluster.Assignment{}
 	for _, as := range assigns {
@@ -231,7 +257,7 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 		SLabels:  map[string]string{},
 		DFDelta:  map[string]int{},
 		KeyLang:  map[string]string{},
-		NDocs:    p.c.NDocs,
+		NDocs:    p.c.NDocs - ndocsBefore,
 
 		Signatures: map[string][]byte{},
 	}
@@ -288,9 +314,9 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 		}
 	} else {
 		if err := p.st.Commit(ctx, b); err != nil {
-			return res, fmt.Errorf("commit batch: %w", err)
+			return res, p.failed(fmt.Errorf("commit batch: %w", err))
 		}
-		p.version = b.Version
+		p.committed(b.Version)
 	}
 	for _, e := range events {
 		e.Dirty, e.MembersStored = false, true

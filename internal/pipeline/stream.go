@@ -71,23 +71,31 @@ func (s *Stream) apply() {
 		s.mu.Unlock()
 		s.cancel()
 	}
+	// finish waits for the batch in flight and reports it once it is
+	// stored.
+	finish := func() error {
+		s.p.mu.Lock()
+		err := s.p.await()
+		s.p.mu.Unlock()
+		if err == nil {
+			report()
+		}
+		return err
+	}
 	for pr := range s.ready {
 		r, err := s.p.apply(s.ctx, pr, s.rejectLocked, true)
 		if err != nil {
+			// The batch before may still be committing, and is good.
+			finish()
 			fail(err)
 			return
 		}
 		report() // apply returned: every earlier batch is committed
 		pending = append(pending, r)
 	}
-	s.p.mu.Lock()
-	err := s.p.await()
-	s.p.mu.Unlock()
-	if err != nil {
+	if err := finish(); err != nil {
 		fail(err)
-		return
 	}
-	report()
 }
 
 // Add prepares a batch and hands it to the stream once the batch before

@@ -144,8 +144,8 @@ func (f *failingStore) Commit(ctx context.Context, b *store.Batch) error {
 
 // TestStreamCommitFailure checks that a commit failing in the background
 // stops the stream with its error, that what was committed before stays
-// stored, and that the pipeline refuses further work: its clustering
-// state holds a batch the store does not.
+// stored, and that the pipeline then reads its clustering state from the
+// store again (it held batches the store does not) and goes on working.
 func TestStreamCommitFailure(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "s.db"))
@@ -158,10 +158,10 @@ func TestStreamCommitFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	arts := devArticles(t, 80)
+	arts := devArticles(t, 100)
 	s := p.NewStream(ctx, func(e *article.InputError) { t.Errorf("rejected: %v", e) }, nil)
 	var addErr error
-	for _, b := range batches(arts, 20) {
+	for _, b := range batches(arts[:80], 20) {
 		if addErr = s.Add(b); addErr != nil {
 			break
 		}
@@ -176,7 +176,81 @@ func TestStreamCommitFailure(t *testing.T) {
 	if n := len(eventsOf(t, st)); n != 20 {
 		t.Errorf("stored %d articles, want the 20 of the first batch", n)
 	}
-	if _, err := p.Ingest(ctx, arts[60:], func(*article.InputError) {}); !errors.Is(err, errDiskFull) {
-		t.Errorf("Ingest after a failed commit = %v, want the commit's error", err)
+	fresh, err := pipeline.Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, want := p.Clusterer().NDocs, fresh.Clusterer().NDocs; n != want {
+		t.Errorf("after the failure the pipeline counts %d documents, the store %d", n, want)
+	}
+	// The store works again: so does the pipeline.
+	fs.ok = 100
+	if _, err := p.Ingest(ctx, arts[20:40], func(e *article.InputError) { t.Errorf("rejected: %v", e) }); err != nil {
+		t.Fatalf("Ingest after the failure: %v", err)
+	}
+	if n := len(eventsOf(t, st)); n != 40 {
+		t.Errorf("stored %d articles, want 40", n)
+	}
+}
+
+// TestStreamSeesAnotherWriter has a second pipeline on the same SQLite
+// file (a server taking articles) write between the batches of a stream:
+// the stream takes its batches in before clustering the next one, so its
+// counts end equal to the store's and nothing it stored is lost.
+func TestStreamSeesAnotherWriter(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st2, err := store.OpenSQLite(ctx, filepath.Join(dir, "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	p, err := pipeline.Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := pipeline.Open(ctx, st2, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts := devArticles(t, 161)
+	noReject := func(e *article.InputError) { t.Errorf("rejected: %v", e) }
+	s := p.NewStream(ctx, noReject, nil)
+	for i, b := range batches(arts[:120], 30) {
+		if err := s.Add(b); err != nil {
+			t.Fatal(err)
+		}
+		other := arts[120+10*i : 130+10*i]
+		if _, err := server.Ingest(ctx, other, noReject); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(eventsOf(t, st)); n != 160 {
+		t.Errorf("stored %d articles, want 160", n)
+	}
+	// The stream takes in what the server wrote before clustering its
+	// next batch: one more article.
+	if _, err := p.Ingest(ctx, arts[160:161], noReject); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := pipeline.Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, want := p.Clusterer().NDocs, fresh.Clusterer().NDocs; n != want {
+		t.Errorf("the stream's pipeline counts %d documents, the store %d", n, want)
+	}
+	for id, e := range fresh.Clusterer().Events {
+		if mine := p.Clusterer().Events[id]; mine != nil && mine.N != e.N {
+			t.Errorf("event %s holds %d articles in the stream's pipeline, %d in the store", id, mine.N, e.N)
+		}
 	}
 }

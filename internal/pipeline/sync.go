@@ -21,7 +21,30 @@ import (
 func (p *Pipeline) syncState(ctx context.Context, pr *prepared, res *Result, reject func(*article.InputError), async bool) (unlock func(), err error) {
 	sy, ok := p.st.(store.Syncer)
 	if !ok || async {
-		if pr.early {
+		if ok {
+			// Another process (a server taking an article) may have
+			// written since: then wait for the batch in flight and
+			// take in what it wrote, before clustering.
+			v, err := sy.Version(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("read store version: %w", err)
+			}
+			if v > p.version {
+				// Maybe only the batch in flight, now stored.
+				if err := p.await(); err != nil {
+					return nil, err
+				}
+				if v, err = sy.Version(ctx); err != nil {
+					return nil, fmt.Errorf("read store version: %w", err)
+				}
+				if v > p.version {
+					if err := p.refresh(ctx); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		if pr.early || p.inflight != nil {
 			return func() {}, p.dropStored(ctx, pr, res, reject)
 		}
 		return func() {}, nil

@@ -378,7 +378,8 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			return fmt.Errorf("store document frequencies: %w", err)
 		}
 		if b.NDocs != 0 {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO meta (k, v) VALUES ('ndocs', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`),
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO meta (k, v) VALUES ('ndocs', ?)
+				ON CONFLICT (k) DO UPDATE SET v = CAST(CAST(meta.v AS INTEGER) + CAST(excluded.v AS INTEGER) AS TEXT)`),
 				strconv.Itoa(b.NDocs)); err != nil {
 				return err
 			}

@@ -109,7 +109,12 @@ type Batch struct {
 	// KeyLang is the language each key of DFDelta was seen in within the
 	// batch, or "*" for several.
 	KeyLang map[string]string
-	NDocs   int
+	// NDocs is how many documents the batch adds to the document count
+	// (the articles counted in DFDelta). The store adds it to its count
+	// rather than overwriting it, so that writers not clustering under
+	// one lock (a server beside an ingest on one SQLite file) do not
+	// undo each other's counts.
+	NDocs int
 	// Signatures holds the near-duplicate signature (neardup.Signature,
 	// binary form) of each new article, by id.
 	Signatures map[string][]byte
@@ -195,6 +200,8 @@ type Syncer interface {
 	// the function that releases it. Stores without cross-process
 	// writers return a no-op.
 	LockClustering(ctx context.Context) (unlock func(), err error)
+	// Version returns the store version: every commit raises it.
+	Version(ctx context.Context) (int64, error)
 	// Changes returns the clustering state committed after version since:
 	// the events, stories and document frequencies that changed (with
 	// their whole current values), the document count and the version.

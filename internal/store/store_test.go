@@ -323,7 +323,7 @@ func TestLoadStateAndChanges(t *testing.T) {
 		b2 := &Batch{
 			Events:  []*cluster.Event{event("e_a3", "s_a1", 2, "2025-10-25", "2025-10-26", vec("n:drmb", 2.0))},
 			DFDelta: map[string]int{"n:drmb": 1, "n:new": 1},
-			NDocs:   4,
+			NDocs:   1, // added to the 3 of the first batch
 		}
 		if err := s.Commit(ctx, b2); err != nil {
 			t.Fatal(err)
@@ -437,7 +437,7 @@ func TestLoadRecentState(t *testing.T) {
 			Stories:  []*cluster.Story{story("s_m0", "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), story("s_u0", "", "", vec("n:zz", 1.0))},
 			Links:    map[string]cluster.StoryLink{},
 			DFDelta:  map[string]int{"n:drmb": 5, "n:zz": 1},
-			NDocs:    9,
+			NDocs:    6, // added to the 3 of sampleBatch
 		}
 		if err := s.Commit(ctx, b2); err != nil {
 			t.Fatal(err)

@@ -41,6 +41,9 @@ func (s *SQL) migrateSync(ctx context.Context) error {
 // while they cluster and commit a batch.
 const clusteringLockKey = 7210002
 
+// Version implements Syncer.
+func (s *SQL) Version(ctx context.Context) (int64, error) { return s.version(ctx) }
+
 // version returns the store version: the number of commits so far.
 func (s *SQL) version(ctx context.Context) (int64, error) {
 	var v string
