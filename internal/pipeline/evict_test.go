@@ -12,20 +12,27 @@ import (
 	"storyline/internal/store"
 )
 
+// openSQLite opens a pipeline on a fresh SQLite store.
+func openSQLite(t *testing.T) (*store.SQL, *Pipeline) {
+	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	p, err := Open(context.Background(), st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, p
+}
+
 // TestEvictedEventsStayCorrectable: events that fell out of the window
 // leave memory but stay in the store, and a correction naming one reads
 // it back.
 func TestEvictedEventsStayCorrectable(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := Open(ctx, st, cluster.DefaultWeights())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, p := openSQLite(t)
 	noReject := func(e *article.InputError) { t.Errorf("rejected: %v", e) }
 	jan := time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC)
 	text := "Flooding in Valencia: the river Turia broke its banks on Tuesday and rescuers from Madrid evacuated 4,200 residents of Paterna."
@@ -77,20 +84,11 @@ type wholeStore struct{ store.Store }
 
 // TestOpenReadsRecentState checks that a pipeline opened on a store
 // spanning months reads only the recent events, and holds in memory
-// exactly what reading everything and evicting would leave, so that the
-// next batch is clustered alike.
+// exactly the events, stories, newest date and counts the writer held,
+// so that the next batch is clustered alike.
 func TestOpenReadsRecentState(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := store.OpenSQLite(ctx, filepath.Join(dir, "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := Open(ctx, st, cluster.DefaultWeights())
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, p := openSQLite(t)
 	noReject := func(e *article.InputError) { t.Errorf("rejected: %v", e) }
 	// One event a week for a year, each reported three times.
 	start := time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC)
