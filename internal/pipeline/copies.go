@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"storyline/internal/article"
 	"storyline/internal/cluster"
@@ -17,14 +18,76 @@ import (
 // signature and 128 LSH bucket entries), so the default is some 50 MB.
 const DefaultCopyWindow = 5000
 
-// copyIndex finds near-duplicates of new articles among recent ones.
+// copyIndex finds near-duplicates of new articles among recent ones. It
+// holds the latest articles in generations of a quarter of the window
+// each, and drops the oldest generation once the newer ones hold the
+// window: the index stays between the window and a quarter more without
+// being rebuilt, and without waiting for the store.
 type copyIndex struct {
-	idx *neardup.Index
+	gens []*copyGen // oldest first; the last one takes new articles
 	// origin maps every indexed copy to its original. The index treats a
 	// copy loaded from the store as a text of its own, so a match on it is
 	// resolved here to "copy of the first".
 	origin map[string]string
 	window int
+}
+
+// copyGen is one generation of a copyIndex.
+type copyGen struct {
+	idx *neardup.Index
+	ids []string
+}
+
+func newCopyIndex(window int) *copyIndex {
+	return &copyIndex{origin: map[string]string{}, window: window}
+}
+
+// Len returns how many articles the index holds.
+func (ci *copyIndex) Len() int {
+	n := 0
+	for _, g := range ci.gens {
+		n += len(g.ids)
+	}
+	return n
+}
+
+// add indexes a stored article, opening a generation when the newest is
+// full and dropping the oldest when the rest hold the window.
+func (ci *copyIndex) add(id, copyOf string, sig neardup.Signature) {
+	size := max(1, ci.window/4)
+	if ci.window <= 0 {
+		size = math.MaxInt // unbounded: one generation
+	}
+	if len(ci.gens) == 0 || len(ci.gens[len(ci.gens)-1].ids) >= size {
+		ci.gens = append(ci.gens, &copyGen{idx: neardup.NewIndex()})
+	}
+	g := ci.gens[len(ci.gens)-1]
+	g.idx.AddSignature(id, sig)
+	g.ids = append(g.ids, id)
+	if copyOf != "" {
+		ci.origin[id] = copyOf
+	}
+	if ci.window <= 0 {
+		return
+	}
+	for len(ci.gens) > 1 && ci.Len()-len(ci.gens[0].ids) >= ci.window {
+		for _, id := range ci.gens[0].ids {
+			delete(ci.origin, id)
+		}
+		ci.gens[0] = nil
+		ci.gens = ci.gens[1:]
+	}
+}
+
+// find returns the indexed article most similar to sig if it is a copy;
+// ties go to the article indexed first, as within one neardup.Index.
+func (ci *copyIndex) find(sig neardup.Signature) (id string, sim float64, ok bool) {
+	for _, g := range ci.gens {
+		if gid, gsim, gok := g.idx.FindSignature(sig); gok && (!ok || gsim > sim) {
+			id, sim, ok = gid, gsim, true
+		}
+	}
+	return id, sim, ok
 }
 
 // copyMark is what copy detection decided for one new article.
@@ -41,7 +104,7 @@ func (p *Pipeline) loadCopies(ctx context.Context) error {
 	if p.copies != nil && p.copies.window > 0 {
 		window = p.copies.window
 	}
-	ci := &copyIndex{idx: neardup.NewIndex(), origin: map[string]string{}, window: window}
+	ci := newCopyIndex(window)
 	if cs, ok := p.st.(store.CopyStore); ok {
 		sigs, err := cs.Signatures(ctx, window)
 		if err != nil {
@@ -52,10 +115,7 @@ func (p *Pipeline) loadCopies(ctx context.Context) error {
 			if err := sig.UnmarshalBinary(s.Sig); err != nil {
 				return fmt.Errorf("signature of %s: %w", s.ArticleID, err)
 			}
-			ci.idx.AddSignature(s.ArticleID, sig)
-			if s.CopyOf != "" {
-				ci.origin[s.ArticleID] = s.CopyOf
-			}
+			ci.add(s.ArticleID, s.CopyOf, sig)
 		}
 	}
 	p.copies = ci
@@ -96,7 +156,7 @@ func (p *Pipeline) findCopies(fresh []*article.Article, sigs []neardup.Signature
 	for i, a := range fresh {
 		pos[a.ID] = i
 		m := &marks[i]
-		mainID, mainSim, inMain := p.copies.idx.FindSignature(m.sig)
+		mainID, mainSim, inMain := p.copies.find(m.sig)
 		first, batchSim := batch.ObserveSignature(a.ID, m.sig)
 		switch {
 		case inMain && (first == "" || mainSim >= batchSim):
@@ -113,29 +173,14 @@ func (p *Pipeline) findCopies(fresh []*article.Article, sigs []neardup.Signature
 	return marks
 }
 
-// remember adds a stored batch to the index, and rebuilds the index from
-// the store when it has grown a quarter past its window. A failed rebuild keeps
-// the current (larger) index; the next batch tries again.
-func (p *Pipeline) remember(ctx context.Context, arts []store.Article, marks map[string]copyMark) error {
+// remember adds a stored batch to the index. It needs nothing from the
+// store: the generations keep the index within its window.
+func (p *Pipeline) remember(arts []store.Article, marks map[string]copyMark) {
 	for _, a := range arts {
-		m, ok := marks[a.ID]
-		if !ok {
-			continue
-		}
-		p.copies.idx.AddSignature(a.ID, m.sig)
-		if a.CopyOf != "" {
-			p.copies.origin[a.ID] = a.CopyOf
+		if m, ok := marks[a.ID]; ok {
+			p.copies.add(a.ID, a.CopyOf, m.sig)
 		}
 	}
-	if p.copies.window > 0 && p.copies.idx.Len() > p.copies.window+p.copies.window/4 {
-		// The index is read back from the store, which must hold
-		// the batch being committed first.
-		if err := p.await(); err != nil {
-			return err
-		}
-		_ = p.loadCopies(ctx)
-	}
-	return nil
 }
 
 // originalEvents returns the event of each stored original among ids.

@@ -11,6 +11,7 @@ import (
 
 	"storyline/internal/article"
 	"storyline/internal/cluster"
+	"storyline/internal/neardup"
 	"storyline/internal/store"
 )
 
@@ -111,7 +112,7 @@ func TestCopies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := p.copies.idx.Len(); n != 33 {
+	if n := p.copies.Len(); n != 33 {
 		t.Errorf("rebuilt index holds %d articles, want 33", n)
 	}
 	again := wireCopy(wireCopy(wireCopy(dev[0], "x"), "y"), "after-restart")
@@ -122,7 +123,52 @@ func TestCopies(t *testing.T) {
 		t.Errorf("after restart: copy_of %q in %s", a.CopyOf, a.EventID)
 	}
 	// The window bounds the rebuilt index.
-	if err := p.SetCopyWindow(ctx, 10); err != nil || p.copies.idx.Len() != 10 {
-		t.Errorf("window 10: index holds %d (%v)", p.copies.idx.Len(), err)
+	if err := p.SetCopyWindow(ctx, 10); err != nil || p.copies.Len() != 10 {
+		t.Errorf("window 10: index holds %d (%v)", p.copies.Len(), err)
 	}
+}
+
+// TestCopyIndexWindow feeds the index many more articles than its window:
+// it must hold between the window and a quarter more, find a copy of a
+// recent article, no longer find one of an article long gone, and forget
+// the copy marks of the articles it dropped.
+func TestCopyIndexWindow(t *testing.T) {
+	dev := loadDev(t, 120)
+	for _, window := range []int{1, 7, 20} {
+		ci := newCopyIndex(window)
+		for i, a := range dev {
+			copyOf := ""
+			if i%3 == 2 {
+				copyOf = dev[i-1].ID
+			}
+			ci.add(a.ID, copyOf, neardup.Sketch(a.Text))
+			if n := ci.Len(); n > window+max(1, window/4) || n < min(i+1, window) {
+				t.Fatalf("window %d after %d articles: index holds %d", window, i+1, n)
+			}
+		}
+		last := dev[len(dev)-1]
+		if id, _, ok := ci.find(neardup.Sketch(last.Text + " ")); !ok || id != last.ID {
+			t.Errorf("window %d: copy of the latest article found as %q (%v)", window, id, ok)
+		}
+		if id, _, ok := ci.find(neardup.Sketch(dev[0].Text)); ok && id == dev[0].ID {
+			t.Errorf("window %d: the first article is still indexed", window)
+		}
+		if len(ci.origin) > ci.Len() {
+			t.Errorf("window %d: %d copy marks for %d articles", window, len(ci.origin), ci.Len())
+		}
+		for id := range ci.origin {
+			if _, _, ok := ci.find(neardup.Sketch(textOf(dev, id))); !ok {
+				t.Errorf("window %d: copy mark kept for %s, which left the index", window, id)
+			}
+		}
+	}
+}
+
+func textOf(arts []article.Article, id string) string {
+	for _, a := range arts {
+		if a.ID == id {
+			return a.Text
+		}
+	}
+	return ""
 }

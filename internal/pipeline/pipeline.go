@@ -328,9 +328,7 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 	// only: memory and the cost of an article stay flat as it grows.
 	p.c.Evict()
 	res.Added = len(fresh)
-	if err := p.remember(ctx, b.Articles, copyMarks); err != nil {
-		return res, err
-	}
+	p.remember(b.Articles, copyMarks)
 	return res, nil
 }
 
