@@ -36,7 +36,11 @@ func OpenSQLite(ctx context.Context, path string) (*SQL, error) {
 	// WAL lets readers (serve) work while an ingest writes; the busy timeout
 	// makes a second writer wait instead of failing at once; synchronous
 	// NORMAL in WAL mode loses no committed transaction on a process kill.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	// A 64 MB page cache (per connection, filled only as pages are read)
+	// keeps the inner pages of the big indexes (document frequencies,
+	// mentions) in memory: with the default 2 MB every commit read them
+	// again from the file, more of them the bigger the store.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-65536)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
