@@ -184,6 +184,8 @@ type Clusterer struct {
 	probs map[pairKey]float64
 	// sel caches selectiveOf during Add.
 	sel map[*Entry][]selKey
+	// serial turns prescore off (tests compare the two).
+	serial bool
 }
 
 // packOf returns pack(v), cached during Add.
@@ -358,6 +360,7 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 		weighted[i] = c.weigh(d.Vec)
 	}
 
+	c.prescore(docs, weighted)
 	var out []Assignment
 	for i, d := range docs {
 		out = append(out, c.assign(d, weighted[i]))
@@ -718,13 +721,19 @@ func (c *Clusterer) unindex(e *Event, keys []string) {
 // candidates returns the events sharing selective keys with the document
 // inside the time window, the most promising first.
 func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
+	return c.rank(d, c.selectiveOf(v))
+}
+
+// rank returns the events on the posting lists of an article's selective
+// keys that lie inside its time window, the most promising first.
+func (c *Clusterer) rank(d *Doc, sel []selKey) []candidate {
 	hits := map[*Event]float64{}
 	// An event is in the window when its date span comes within
 	// WindowDays of the article's date (or either is undated).
 	dated := !d.Date.IsZero()
 	win := time.Duration(c.W.WindowDays * float64(24*time.Hour))
 	lo, hi := d.Date.Add(-win), d.Date.Add(win)
-	for _, en := range c.selectiveOf(v) {
+	for _, en := range sel {
 		for _, e := range en.p.events {
 			// The time window first: it is cheaper than the map lookup,
 			// and most events of a busy key's list are out of it.
