@@ -129,12 +129,16 @@ func (p *Pipeline) Ingest(ctx context.Context, arts []article.Article, reject fu
 // prepared is a batch whose new articles are known and whose features are
 // extracted: what runs before the clustering lock.
 type prepared struct {
-	res    Result
-	fresh  []*article.Article
-	recs   []*features.Record
-	docs   []*cluster.Doc
-	sigs   []neardup.Signature // near-duplicate sketches (copies.go)
-	hashes map[string]string   // id → content hash
+	res   Result
+	fresh []*article.Article
+	recs  []*features.Record
+	// recJSON are the records encoded for the store, in parallel with
+	// extraction rather than on the serial path; a record whose date
+	// clustering infers is encoded again.
+	recJSON [][]byte
+	docs    []*cluster.Doc
+	sigs    []neardup.Signature // near-duplicate sketches (copies.go)
+	hashes  map[string]string   // id → content hash
 	// early marks a batch prepared while an earlier batch was still
 	// being stored: apply looks up its articles again.
 	early bool
@@ -190,6 +194,7 @@ func (p *Pipeline) prepare(ctx context.Context, arts []article.Article, reject f
 	recs := make([]*features.Record, len(fresh))
 	docs := make([]*cluster.Doc, len(fresh))
 	sigs := make([]neardup.Signature, len(fresh))
+	recJSON := make([][]byte, len(fresh))
 	parallel(len(fresh), func(i int) {
 		a := fresh[i]
 		if l := lang.Normalize(a.Lang); l != "" {
@@ -198,9 +203,10 @@ func (p *Pipeline) prepare(ctx context.Context, arts []article.Article, reject f
 			a.Lang = lang.Detect(a.Title, a.Text)
 		}
 		recs[i], docs[i] = features.Extract(a)
+		recJSON[i], _ = json.Marshal(recs[i])
 		sigs[i] = neardup.Sketch(a.Text)
 	})
-	pr.recs, pr.docs, pr.sigs = recs, docs, sigs
+	pr.recs, pr.recJSON, pr.docs, pr.sigs = recs, recJSON, docs, sigs
 	return pr, nil
 }
 
@@ -265,11 +271,12 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 	for i, a := range fresh {
 		as := byDoc[a.ID]
 		rec := recs[i]
+		fj := pr.recJSON[i]
 		if rec.Date == "" && !as.InferredDate.IsZero() {
 			rec.Date = store.Day(as.InferredDate)
 			rec.DateSource = article.DateInferred
+			fj, _ = json.Marshal(rec)
 		}
-		fj, _ := json.Marshal(rec)
 		b.Articles = append(b.Articles, store.Article{
 			ID: a.ID, Hash: hashes[a.ID], Title: a.Title, Text: a.Text, Lang: a.Lang,
 			Date: rec.Date, DateSource: rec.DateSource, URL: a.URL, Source: a.Source, Origin: a.Origin,

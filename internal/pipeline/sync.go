@@ -131,9 +131,9 @@ func (p *Pipeline) dropStored(ctx context.Context, pr *prepared, res *Result, re
 			}
 			continue
 		}
-		pr.fresh[keep], pr.recs[keep], pr.docs[keep], pr.sigs[keep] = a, pr.recs[i], pr.docs[i], pr.sigs[i]
+		pr.fresh[keep], pr.recs[keep], pr.recJSON[keep], pr.docs[keep], pr.sigs[keep] = a, pr.recs[i], pr.recJSON[i], pr.docs[i], pr.sigs[i]
 		keep++
 	}
-	pr.fresh, pr.recs, pr.docs, pr.sigs = pr.fresh[:keep], pr.recs[:keep], pr.docs[:keep], pr.sigs[:keep]
+	pr.fresh, pr.recs, pr.recJSON, pr.docs, pr.sigs = pr.fresh[:keep], pr.recs[:keep], pr.recJSON[:keep], pr.docs[:keep], pr.sigs[:keep]
 	return nil
 }
