@@ -121,6 +121,12 @@ var migrations = []string{
 	// store reads only the events within the window of the newest dates
 	// (LoadRecentState).
 	`CREATE INDEX events_max_date ON events(max_date)`,
+	// 5: the clustering state of events and stories in a compact binary
+	// form (state.go), a third of the JSON's size; rows written before keep
+	// their JSON in centroid and members until they are written again.
+	`ALTER TABLE events ADD COLUMN centroid_bin {{blob}};
+	ALTER TABLE events ADD COLUMN members_bin {{blob}};
+	ALTER TABLE stories ADD COLUMN centroid_bin {{blob}}`,
 }
 
 // SQL is the Store over database/sql.
@@ -312,15 +318,16 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			return err
 		}
 		upEv, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events
-			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, story_score, story_evidence, blocked, ver, members)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, centroid_bin, date_sum, date_n, story_score, story_evidence, blocked, ver, members, members_bin)
+			VALUES (?,?,?,?,?,?,?,?,?,'[]',?,?,?,?,?,?,?,'[]',?)
 			ON CONFLICT (id) DO UPDATE SET story_id = excluded.story_id, label = excluded.label, date = excluded.date,
 			min_date = excluded.min_date, max_date = excluded.max_date, n = excluded.n, langs = excluded.langs,
-			labels = excluded.labels, centroid = excluded.centroid, date_sum = excluded.date_sum, date_n = excluded.date_n,
+			labels = excluded.labels, centroid = '[]', centroid_bin = excluded.centroid_bin, date_sum = excluded.date_sum, date_n = excluded.date_n,
 			story_score = CASE WHEN ? THEN excluded.story_score ELSE events.story_score END,
 			story_evidence = CASE WHEN ? THEN excluded.story_evidence ELSE events.story_evidence END,
 			blocked = excluded.blocked, ver = excluded.ver,
-			members = CASE WHEN ? THEN excluded.members ELSE events.members END`))
+			members = CASE WHEN ? THEN '[]' ELSE events.members END,
+			members_bin = CASE WHEN ? THEN excluded.members_bin ELSE events.members_bin END`))
 		if err != nil {
 			return err
 		}
@@ -341,24 +348,25 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			// Members that did not change since they were stored are
 			// not encoded and written again (an event keeps its
 			// first few members, so most events' members are final).
-			members := "[]"
+			var members []byte
 			if !e.MembersStored {
-				members = jsonString(nonNil(e.Members))
+				members = encodeMembers(e.Members)
 			}
 			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), e.N,
-				jsonString(e.Langs), jsonString(e.Labels), jsonString(e.C.Entries()), e.DateSum, e.DateN, score, evidence,
-				jsonString(nonNil(blocked)), ver, members, linked, linked, !e.MembersStored); err != nil {
+				jsonString(e.Langs), jsonString(e.Labels), encodeCentroid(e.C), e.DateSum, e.DateN, score, evidence,
+				jsonString(nonNil(blocked)), ver, members, linked, linked, !e.MembersStored, !e.MembersStored); err != nil {
 				return fmt.Errorf("store event %s: %w", e.ID, err)
 			}
 		}
-		upSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO stories (id, label, min_date, max_date, centroid, ver) VALUES (?,?,?,?,?,?)
-			ON CONFLICT (id) DO UPDATE SET label = excluded.label, min_date = excluded.min_date, max_date = excluded.max_date, centroid = excluded.centroid, ver = excluded.ver`))
+		upSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO stories (id, label, min_date, max_date, centroid, centroid_bin, ver) VALUES (?,?,?,?,'[]',?,?)
+			ON CONFLICT (id) DO UPDATE SET label = excluded.label, min_date = excluded.min_date, max_date = excluded.max_date,
+			centroid = '[]', centroid_bin = excluded.centroid_bin, ver = excluded.ver`))
 		if err != nil {
 			return err
 		}
 		defer upSt.Close()
 		for _, st := range b.Stories {
-			if _, err := upSt.ExecContext(ctx, st.ID, b.SLabels[st.ID], Day(st.Min), Day(st.Max), jsonString(st.C.Entries()), ver); err != nil {
+			if _, err := upSt.ExecContext(ctx, st.ID, b.SLabels[st.ID], Day(st.Min), Day(st.Max), encodeCentroid(st.C), ver); err != nil {
 				return fmt.Errorf("store story %s: %w", st.ID, err)
 			}
 		}
@@ -494,17 +502,18 @@ func (s *SQL) loadStateWhere(ctx context.Context, stWhere string, stArgs []any, 
 	if st.Version, err = s.version(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, min_date, max_date FROM stories`+stWhere, stArgs...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, centroid, centroid_bin, min_date, max_date FROM stories`+stWhere, stArgs...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var id, cen, mn, mx string
-		if err := rows.Scan(&id, &cen, &mn, &mx); err != nil {
+		var bin []byte
+		if err := rows.Scan(&id, &cen, &bin, &mn, &mx); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		c, err := decodeCentroid(cen)
+		c, err := decodeCentroid(cen, bin)
 		if err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("story %s: %w", id, err)
@@ -555,7 +564,7 @@ func (s *SQL) readDF(ctx context.Context, st *State, where string, args []any) e
 // clusterEvents reads the clustering state of the events a WHERE clause
 // selects (all for "").
 func (s *SQL) clusterEvents(ctx context.Context, where string, args ...any) ([]*cluster.Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, date_sum, date_n, blocked, members FROM events`+where+` ORDER BY id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, centroid_bin, date_sum, date_n, blocked, members, members_bin FROM events`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -564,8 +573,9 @@ func (s *SQL) clusterEvents(ctx context.Context, where string, args ...any) ([]*
 		var (
 			e                                               cluster.Event
 			mn, mx, langs, labels, cen, blockedStr, members string
+			cenBin, membersBin                              []byte
 		)
-		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &e.DateSum, &e.DateN, &blockedStr, &members); err != nil {
+		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &cenBin, &e.DateSum, &e.DateN, &blockedStr, &members, &membersBin); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -574,8 +584,13 @@ func (s *SQL) clusterEvents(ctx context.Context, where string, args ...any) ([]*
 		err1 := json.Unmarshal([]byte(langs), &e.Langs)
 		err2 := json.Unmarshal([]byte(labels), &e.Labels)
 		err3 := json.Unmarshal([]byte(blockedStr), &blocked)
-		c, err4 := decodeCentroid(cen)
-		err5 := json.Unmarshal([]byte(members), &e.Members)
+		c, err4 := decodeCentroid(cen, cenBin)
+		var err5 error
+		if len(membersBin) > 0 {
+			e.Members, err5 = decodeMembers(membersBin)
+		} else {
+			err5 = json.Unmarshal([]byte(members), &e.Members)
+		}
 		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("event %s: %w", e.ID, err)
@@ -604,7 +619,12 @@ func (s *SQL) ClusterEvents(ctx context.Context, ids []string) ([]*cluster.Event
 	return s.clusterEvents(ctx, s.q(" WHERE id IN ("+placeholders(len(ids))+")"), args...)
 }
 
-func decodeCentroid(s string) (*cluster.Centroid, error) {
+// decodeCentroid decodes a stored centroid: the binary form when the row
+// has one, else the JSON of rows written before migration 5.
+func decodeCentroid(s string, bin []byte) (*cluster.Centroid, error) {
+	if len(bin) > 0 {
+		return decodeCentroidState(bin)
+	}
 	var v cluster.Vector
 	if err := json.Unmarshal([]byte(s), &v); err != nil {
 		return nil, err

@@ -1,0 +1,268 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"storyline/internal/cluster"
+)
+
+// The clustering state of an event (its centroid and member vectors) and of
+// a story (its centroid) is stored in a compact binary form rather than as
+// JSON: it is most of a store's bytes (an event's centroid and members took
+// some 55 KB as JSON) and every batch rewrites the centroids of the events
+// and stories it touched. Keys are stored sorted and front-coded (most
+// share a namespace prefix such as "t:de:"), weights as float32 bits, so a
+// decoded vector is exactly the one encoded.
+//
+// A blob starts with its format version; stateVersion is the only one.
+const stateVersion = 1
+
+// errState is wrapped by every decoding error.
+var errState = errors.New("malformed clustering state")
+
+// encodeCentroid encodes a centroid's weights.
+func encodeCentroid(c *cluster.Centroid) []byte {
+	return appendVector([]byte{stateVersion}, c.Entries())
+}
+
+// decodeCentroidState decodes a centroid stored by encodeCentroid.
+func decodeCentroidState(b []byte) (*cluster.Centroid, error) {
+	r, err := stateReader(b)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.vector()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.end(); err != nil {
+		return nil, err
+	}
+	c := cluster.NewCentroid()
+	c.Add(v, 1)
+	return c, nil
+}
+
+// encodeMembers encodes an event's member vectors.
+func encodeMembers(ms []cluster.Member) []byte {
+	b := []byte{stateVersion}
+	b = binary.AppendUvarint(b, uint64(len(ms)))
+	for _, m := range ms {
+		b = appendString(b, m.ID)
+		b = appendString(b, m.Lang)
+		if m.Date.IsZero() {
+			b = append(b, 0)
+		} else {
+			b = append(b, 1)
+			b = binary.AppendVarint(b, m.Date.Unix())
+			b = binary.AppendUvarint(b, uint64(m.Date.Nanosecond()))
+		}
+		b = binary.AppendUvarint(b, uint64(len(m.Mentioned)))
+		for _, d := range m.Mentioned {
+			b = binary.AppendVarint(b, int64(d.Year))
+			b = binary.AppendVarint(b, int64(d.Month))
+			b = binary.AppendVarint(b, int64(d.Day))
+		}
+		b = appendVector(b, m.Vec)
+	}
+	return b
+}
+
+// decodeMembers decodes members stored by encodeMembers.
+func decodeMembers(b []byte) ([]cluster.Member, error) {
+	r, err := stateReader(b)
+	if err != nil {
+		return nil, err
+	}
+	n, err := r.count(3) // a member takes at least 3 bytes
+	if err != nil {
+		return nil, err
+	}
+	ms := make([]cluster.Member, n)
+	for i := range ms {
+		m := &ms[i]
+		if m.ID, err = r.string(); err != nil {
+			return nil, err
+		}
+		if m.Lang, err = r.string(); err != nil {
+			return nil, err
+		}
+		dated, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		switch dated {
+		case 0:
+		case 1:
+			sec, err := r.varint()
+			if err != nil {
+				return nil, err
+			}
+			nsec, err := r.uvarint()
+			if err != nil {
+				return nil, err
+			}
+			if nsec >= 1e9 {
+				return nil, fmt.Errorf("%w: nanoseconds %d", errState, nsec)
+			}
+			m.Date = time.Unix(sec, int64(nsec)).UTC()
+		default:
+			return nil, fmt.Errorf("%w: date flag %d", errState, dated)
+		}
+		k, err := r.count(3)
+		if err != nil {
+			return nil, err
+		}
+		if k > 0 {
+			m.Mentioned = make([]cluster.Day, k)
+		}
+		for j := range m.Mentioned {
+			var f [3]int64
+			for x := range f {
+				if f[x], err = r.varint(); err != nil {
+					return nil, err
+				}
+				if f[x] < math.MinInt32 || f[x] > math.MaxInt32 {
+					return nil, fmt.Errorf("%w: mentioned date field %d", errState, f[x])
+				}
+			}
+			m.Mentioned[j] = cluster.Day{Year: int(f[0]), Month: time.Month(f[1]), Day: int(f[2])}
+		}
+		if m.Vec, err = r.vector(); err != nil {
+			return nil, err
+		}
+	}
+	return ms, r.end()
+}
+
+// appendVector appends a vector, each key front-coded against the one
+// before (vectors are sorted by key, so most keys share a prefix with it).
+func appendVector(b []byte, v cluster.Vector) []byte {
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	prev := ""
+	for _, e := range v {
+		shared := 0
+		for shared < len(prev) && shared < len(e.Key) && prev[shared] == e.Key[shared] {
+			shared++
+		}
+		b = binary.AppendUvarint(b, uint64(shared))
+		b = appendString(b, e.Key[shared:])
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(e.Weight))
+		prev = e.Key
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// reader decodes a state blob, failing on anything out of bounds.
+type reader struct{ b []byte }
+
+func stateReader(b []byte) (*reader, error) {
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%w: empty", errState)
+	}
+	if b[0] != stateVersion {
+		return nil, fmt.Errorf("%w: format version %d (this storyline reads %d; upgrade it)", errState, b[0], stateVersion)
+	}
+	return &reader{b[1:]}, nil
+}
+
+func (r *reader) end() error {
+	if len(r.b) != 0 {
+		return fmt.Errorf("%w: %d bytes left over", errState, len(r.b))
+	}
+	return nil
+}
+
+func (r *reader) byte() (byte, error) {
+	if len(r.b) == 0 {
+		return 0, fmt.Errorf("%w: truncated", errState)
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c, nil
+}
+
+func (r *reader) uvarint() (uint64, error) {
+	x, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		return 0, fmt.Errorf("%w: truncated or overlong number", errState)
+	}
+	r.b = r.b[n:]
+	return x, nil
+}
+
+func (r *reader) varint() (int64, error) {
+	x, n := binary.Varint(r.b)
+	if n <= 0 {
+		return 0, fmt.Errorf("%w: truncated or overlong number", errState)
+	}
+	r.b = r.b[n:]
+	return x, nil
+}
+
+// count reads a number of items that take at least min bytes each, so
+// that a corrupt count cannot make the decoder allocate more than the
+// blob could hold.
+func (r *reader) count(min int) (int, error) {
+	n, err := r.uvarint()
+	if err != nil {
+		return 0, err
+	}
+	if n > uint64(len(r.b)/min) {
+		return 0, fmt.Errorf("%w: %d items in %d bytes", errState, n, len(r.b))
+	}
+	return int(n), nil
+}
+
+func (r *reader) string() (string, error) {
+	n, err := r.uvarint()
+	if err != nil {
+		return "", err
+	}
+	if n > uint64(len(r.b)) {
+		return "", fmt.Errorf("%w: string of %d bytes in %d", errState, n, len(r.b))
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s, nil
+}
+
+// vector reads a vector written by appendVector, in the order written.
+func (r *reader) vector() (cluster.Vector, error) {
+	n, err := r.count(6) // shared, length, weight
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	v := make(cluster.Vector, n)
+	prev := ""
+	for i := range v {
+		shared, err := r.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		if shared > uint64(len(prev)) {
+			return nil, fmt.Errorf("%w: key shares %d bytes with one of %d", errState, shared, len(prev))
+		}
+		suffix, err := r.string()
+		if err != nil {
+			return nil, err
+		}
+		if len(r.b) < 4 {
+			return nil, fmt.Errorf("%w: truncated weight", errState)
+		}
+		key := prev[:shared] + suffix
+		v[i] = cluster.Entry{Key: key, Weight: math.Float32frombits(binary.LittleEndian.Uint32(r.b))}
+		r.b = r.b[4:]
+		prev = key
+	}
+	return v, nil
+}
