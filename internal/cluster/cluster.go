@@ -86,9 +86,11 @@ type Event struct {
 	// Whatever changes Members clears it.
 	MembersStored bool
 
-	// touched is the newest date the clusterer had seen when the event
-	// last gained an article (evict.go).
-	touched time.Time
+	// Touched is the newest date the clusterer had seen when the event
+	// last gained an article (evict.go). It is stored, so that a writer
+	// starting on a big store reads the undated events that are recent,
+	// not all of them.
+	Touched time.Time
 }
 
 // Member is one article's vector kept in its event for comparison.
@@ -295,8 +297,8 @@ func (c *Clusterer) Restore(stories []*Story, events []*Event) {
 	}
 	c.advance()
 	for _, e := range events {
-		if e.Max.IsZero() {
-			e.touched = c.Newest
+		if e.Max.IsZero() && e.Touched.IsZero() { // stored before it was kept
+			e.Touched = c.Newest
 		}
 	}
 	for _, s := range stories {
@@ -643,7 +645,7 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 	}
 	e.N++
 	e.Langs[d.Lang]++
-	e.touched = c.Newest
+	e.Touched = c.Newest
 	if !d.Date.IsZero() {
 		day := float64(dayNumber(d.Date))
 		e.DateSum += day
@@ -1169,7 +1171,7 @@ func (c *Clusterer) Adopt(e *Event) {
 	if s := c.Stories[e.StoryID]; s != nil {
 		s.Events = append(s.Events, e)
 	}
-	e.touched = c.Newest
+	e.Touched = c.Newest
 }
 
 // Reindex adds an event to the lists of the keys it holds where it is

@@ -99,8 +99,8 @@ func (c *Clusterer) Evict() (events, stories int) {
 			continue
 		}
 		last := e.Max
-		if e.touched.After(last) {
-			last = e.touched
+		if e.Touched.After(last) {
+			last = e.Touched
 		}
 		if last.IsZero() || !last.Before(evCut) {
 			continue
@@ -233,7 +233,7 @@ func (c *Clusterer) Recall(events []*Event) {
 			continue
 		}
 		e.Dirty = false
-		e.touched = c.Newest
+		e.Touched = c.Newest
 		c.Events[e.ID] = e
 		c.index(e, nil)
 		if s := c.Stories[e.StoryID]; s != nil {

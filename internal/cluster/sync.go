@@ -35,7 +35,7 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 	for _, e := range events {
 		c.learnKeyLangs(e)
 		c.noteDate(e.Max)
-		e.touched = c.Newest
+		e.Touched = c.Newest
 		old := c.Events[e.ID]
 		if old == nil {
 			e.Dirty = false

@@ -124,9 +124,12 @@ var migrations = []string{
 	// 5: the clustering state of events and stories in a compact binary
 	// form (state.go), a third of the JSON's size; rows written before keep
 	// their JSON in centroid and members until they are written again.
+	// And the newest date seen when an event last changed, by which an
+	// undated event leaves a writer's memory and is not read at start-up.
 	`ALTER TABLE events ADD COLUMN centroid_bin {{blob}};
 	ALTER TABLE events ADD COLUMN members_bin {{blob}};
-	ALTER TABLE stories ADD COLUMN centroid_bin {{blob}}`,
+	ALTER TABLE stories ADD COLUMN centroid_bin {{blob}};
+	ALTER TABLE events ADD COLUMN touched TEXT NOT NULL DEFAULT ''`,
 }
 
 // SQL is the Store over database/sql.
@@ -318,10 +321,10 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			return err
 		}
 		upEv, err := tx.PrepareContext(ctx, s.q(`INSERT INTO events
-			(id, story_id, label, date, min_date, max_date, n, langs, labels, centroid, centroid_bin, date_sum, date_n, story_score, story_evidence, blocked, ver, members, members_bin)
-			VALUES (?,?,?,?,?,?,?,?,?,'[]',?,?,?,?,?,?,?,'[]',?)
+			(id, story_id, label, date, min_date, max_date, touched, n, langs, labels, centroid, centroid_bin, date_sum, date_n, story_score, story_evidence, blocked, ver, members, members_bin)
+			VALUES (?,?,?,?,?,?,?,?,?,?,'[]',?,?,?,?,?,?,?,'[]',?)
 			ON CONFLICT (id) DO UPDATE SET story_id = excluded.story_id, label = excluded.label, date = excluded.date,
-			min_date = excluded.min_date, max_date = excluded.max_date, n = excluded.n, langs = excluded.langs,
+			min_date = excluded.min_date, max_date = excluded.max_date, touched = excluded.touched, n = excluded.n, langs = excluded.langs,
 			labels = excluded.labels, centroid = '[]', centroid_bin = excluded.centroid_bin, date_sum = excluded.date_sum, date_n = excluded.date_n,
 			story_score = CASE WHEN ? THEN excluded.story_score ELSE events.story_score END,
 			story_evidence = CASE WHEN ? THEN excluded.story_evidence ELSE events.story_evidence END,
@@ -352,7 +355,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			if !e.MembersStored {
 				members = encodeMembers(e.Members)
 			}
-			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), e.N,
+			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), Day(e.Touched), e.N,
 				jsonString(e.Langs), jsonString(e.Labels), encodeCentroid(e.C), e.DateSum, e.DateN, score, evidence,
 				jsonString(nonNil(blocked)), ver, members, linked, linked, !e.MembersStored, !e.MembersStored); err != nil {
 				return fmt.Errorf("store event %s: %w", e.ID, err)
@@ -409,6 +412,11 @@ func (s *SQL) LoadState(ctx context.Context) (*State, error) {
 }
 
 // LoadRecentState implements RecentLoader.
+// recentEvent selects the events a writer keeps in memory, given the cut
+// date twice: those whose latest article is not older, and undated ones
+// that changed since (or were stored before migration 5 kept when).
+const recentEvent = `(max_date >= ? OR (max_date = '' AND (touched = '' OR touched >= ?)))`
+
 func (s *SQL) LoadRecentState(ctx context.Context, events, stories time.Duration) (*State, error) {
 	recent, err := s.recentDates(ctx)
 	if err != nil {
@@ -428,8 +436,8 @@ func (s *SQL) LoadRecentState(ctx context.Context, events, stories time.Duration
 	// store (misspellings, rare numbers, character pairs); only those the
 	// events read hold are needed, as in the clusterer's own pruning.
 	st, err := s.loadStateWhere(ctx,
-		s.q(` WHERE max_date >= ? OR max_date = '' OR id IN (SELECT story_id FROM events WHERE max_date >= ? OR max_date = '')`), []any{stCut, evCut},
-		s.q(` WHERE max_date >= ? OR max_date = ''`), []any{evCut},
+		s.q(` WHERE max_date >= ? OR id IN (SELECT story_id FROM events WHERE `+recentEvent+`)`), []any{stCut, evCut, evCut},
+		s.q(` WHERE `+recentEvent), []any{evCut, evCut},
 		` WHERE n > 1`, nil)
 	if err != nil {
 		return nil, err
@@ -564,22 +572,22 @@ func (s *SQL) readDF(ctx context.Context, st *State, where string, args []any) e
 // clusterEvents reads the clustering state of the events a WHERE clause
 // selects (all for "").
 func (s *SQL) clusterEvents(ctx context.Context, where string, args ...any) ([]*cluster.Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, n, langs, labels, centroid, centroid_bin, date_sum, date_n, blocked, members, members_bin FROM events`+where+` ORDER BY id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, story_id, min_date, max_date, touched, n, langs, labels, centroid, centroid_bin, date_sum, date_n, blocked, members, members_bin FROM events`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	var out []*cluster.Event
 	for rows.Next() {
 		var (
-			e                                               cluster.Event
-			mn, mx, langs, labels, cen, blockedStr, members string
-			cenBin, membersBin                              []byte
+			e                                                        cluster.Event
+			mn, mx, touched, langs, labels, cen, blockedStr, members string
+			cenBin, membersBin                                       []byte
 		)
-		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &e.N, &langs, &labels, &cen, &cenBin, &e.DateSum, &e.DateN, &blockedStr, &members, &membersBin); err != nil {
+		if err := rows.Scan(&e.ID, &e.StoryID, &mn, &mx, &touched, &e.N, &langs, &labels, &cen, &cenBin, &e.DateSum, &e.DateN, &blockedStr, &members, &membersBin); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		e.Min, e.Max = ParseDay(mn), ParseDay(mx)
+		e.Min, e.Max, e.Touched = ParseDay(mn), ParseDay(mx), ParseDay(touched)
 		var blocked []string
 		err1 := json.Unmarshal([]byte(langs), &e.Langs)
 		err2 := json.Unmarshal([]byte(labels), &e.Labels)

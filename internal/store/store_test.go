@@ -431,13 +431,18 @@ func TestLoadRecentState(t *testing.T) {
 		arts = append(arts, Article{ID: "u0", Hash: "h", Text: "y", Lang: "en", EventID: "e_u0", Features: "{}"})
 		undated := event("e_u0", "s_u0", 1, "", "", vec("n:zz", 1.0))
 		undated.DateN = 0
+		undated.Touched = ParseDay("2026-03-01")
+		// An undated event that last changed in October is not read.
+		stale := event("e_u1", "s_u1", 1, "", "", vec("n:yy", 1.0))
+		stale.DateN, stale.Touched = 0, ParseDay("2025-10-21")
 		b2 := &Batch{
 			Articles: arts,
-			Events:   []*cluster.Event{event("e_m0", "s_m0", 5, "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), undated},
-			Stories:  []*cluster.Story{story("s_m0", "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), story("s_u0", "", "", vec("n:zz", 1.0))},
-			Links:    map[string]cluster.StoryLink{},
-			DFDelta:  map[string]int{"n:drmb": 5, "n:zz": 1},
-			NDocs:    6, // added to the 3 of sampleBatch
+			Events:   []*cluster.Event{event("e_m0", "s_m0", 5, "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), undated, stale},
+			Stories: []*cluster.Story{story("s_m0", "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), story("s_u0", "", "", vec("n:zz", 1.0)),
+				story("s_u1", "", "", vec("n:yy", 1.0))},
+			Links:   map[string]cluster.StoryLink{},
+			DFDelta: map[string]int{"n:drmb": 5, "n:zz": 1},
+			NDocs:   6, // added to the 3 of sampleBatch
 		}
 		if err := s.Commit(ctx, b2); err != nil {
 			t.Fatal(err)
@@ -459,6 +464,11 @@ func TestLoadRecentState(t *testing.T) {
 		if !slices.Equal(evs, []string{"e_m0", "e_u0"}) || !slices.Equal(sts, []string{"s_m0", "s_u0"}) {
 			t.Errorf("recent events %v, stories %v; want [e_m0 e_u0], [s_m0 s_u0]", evs, sts)
 		}
+		for _, e := range st.Events {
+			if e.ID == "e_u0" && Day(e.Touched) != "2026-03-01" {
+				t.Errorf("e_u0 read back as last changed on %q, want 2026-03-01", Day(e.Touched))
+			}
+		}
 		// Keys counted more than once, and once-counted keys of the
 		// events read (n:zz of e_u0), not t:en:summit (once, in e_a3).
 		if st.DF["n:drmb"] != 8 || st.DF["d:2025-10-20"] != 2 || st.DF["n:zz"] != 1 || st.NDocs != 9 {
@@ -477,7 +487,7 @@ func TestLoadRecentState(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(st.Stories) != 3 || len(st.Events) != 2 {
-			t.Errorf("with a long story window: %d stories, %d events; want 3, 2", len(st.Stories), len(st.Events))
+			t.Errorf("with a long story window: %d stories, %d events; want 3 (not s_u1: undated, its event stale), 2", len(st.Stories), len(st.Events))
 		}
 	})
 }
