@@ -131,15 +131,60 @@ func (c *Centroid) Trim(max int) {
 	for k, w := range c.W {
 		v = append(v, Entry{k, w})
 	}
-	slices.SortFunc(v, func(a, b Entry) int {
-		if a.Weight != b.Weight {
-			return cmp.Compare(b.Weight, a.Weight)
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
+	// Only the kept entries are sorted (into the order that makes the
+	// norms' sums come out the same every run): a centroid is trimmed
+	// when it reaches twice or four times max, and sorting all of it was
+	// most of the cost.
+	selectHeaviest(v, max)
+	v = v[:max]
+	slices.SortFunc(v, heavierFirst)
 	c.W = make(map[string]float32, max)
 	c.Norm = map[string]float64{}
-	c.Add(v[:max], 1)
+	c.Add(v, 1)
+}
+
+// heavierFirst orders entries by weight, heaviest first, then by key.
+func heavierFirst(a, b Entry) int {
+	if a.Weight != b.Weight {
+		return cmp.Compare(b.Weight, a.Weight)
+	}
+	return strings.Compare(a.Key, b.Key)
+}
+
+// selectHeaviest reorders v so that its first k entries are the first k
+// of v sorted by heavierFirst, in no particular order (quickselect).
+func selectHeaviest(v []Entry, k int) {
+	lo, hi := 0, len(v) // the boundary k lies in v[lo:hi]
+	for hi-lo > 1 {
+		// Median of three as the pivot, moved to the end.
+		mid := lo + (hi-lo)/2
+		if heavierFirst(v[mid], v[lo]) < 0 {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if heavierFirst(v[hi-1], v[lo]) < 0 {
+			v[hi-1], v[lo] = v[lo], v[hi-1]
+		}
+		if heavierFirst(v[mid], v[hi-1]) < 0 {
+			v[mid], v[hi-1] = v[hi-1], v[mid]
+		}
+		pivot := v[hi-1]
+		p := lo
+		for i := lo; i < hi-1; i++ {
+			if heavierFirst(v[i], pivot) < 0 {
+				v[i], v[p] = v[p], v[i]
+				p++
+			}
+		}
+		v[p], v[hi-1] = v[hi-1], v[p]
+		switch {
+		case p == k || p == k-1:
+			return
+		case p > k:
+			hi = p
+		default:
+			lo = p + 1
+		}
+	}
 }
 
 // trimmed returns a copy of c trimmed as Trim(max) would trim it, leaving
