@@ -174,7 +174,8 @@ func (p *Pipeline) findCopies(fresh []*article.Article, sigs []neardup.Signature
 }
 
 // remember adds a stored batch to the index. It needs nothing from the
-// store: the generations keep the index within its window.
+// store: the generations keep the index within its window. Articles other
+// writers store reach the index when refresh reads it again.
 func (p *Pipeline) remember(arts []store.Article, marks map[string]copyMark) {
 	for _, a := range arts {
 		if m, ok := marks[a.ID]; ok {

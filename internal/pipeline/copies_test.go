@@ -172,3 +172,38 @@ func textOf(arts []article.Article, id string) string {
 	}
 	return ""
 }
+
+// TestCopiesOfAnotherWritersArticles runs two pipelines on one store (an
+// ingest and a server taking articles): a copy of an article the other one
+// stored is still caught, though only the other's index learnt it.
+func TestCopiesOfAnotherWritersArticles(t *testing.T) {
+	dev := loadDev(t, 12)
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	noReject := func(e *article.InputError) { t.Errorf("rejected: %v", e) }
+	one, err := Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Open(ctx, st, cluster.DefaultWeights())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.Ingest(ctx, dev[:5], noReject); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.Ingest(ctx, dev[5:10], noReject); err != nil {
+		t.Fatal(err)
+	}
+	r, err := one.Ingest(ctx, []article.Article{wireCopy(dev[1], "copy-of-the-others")}, noReject)
+	if err != nil || r.Copies != 1 {
+		t.Fatalf("copy of an article the other pipeline stored: %+v %v", r, err)
+	}
+	if a, _ := st.Article(ctx, "copy-of-the-others"); a.CopyOf != dev[1].ID {
+		t.Errorf("copy marked as a copy of %q, want %s", a.CopyOf, dev[1].ID)
+	}
+}

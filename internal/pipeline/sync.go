@@ -89,6 +89,11 @@ func (p *Pipeline) refresh(ctx context.Context) error {
 			}
 		}
 		p.version = ch.Version
+		// The copy index learns only this pipeline's batches
+		// (remember): read it again, with the others' articles.
+		if err := p.loadCopies(ctx); err != nil {
+			return fmt.Errorf("refresh clustering state: %w", err)
+		}
 	}
 	return nil
 }

@@ -124,12 +124,15 @@ var migrations = []string{
 	// 5: the clustering state of events and stories in a compact binary
 	// form (state.go), a third of the JSON's size; rows written before keep
 	// their JSON in centroid and members until they are written again.
-	// And the newest date seen when an event last changed, by which an
-	// undated event leaves a writer's memory and is not read at start-up.
 	`ALTER TABLE events ADD COLUMN centroid_bin {{blob}};
 	ALTER TABLE events ADD COLUMN members_bin {{blob}};
-	ALTER TABLE stories ADD COLUMN centroid_bin {{blob}};
-	ALTER TABLE events ADD COLUMN touched TEXT NOT NULL DEFAULT ''`,
+	ALTER TABLE stories ADD COLUMN centroid_bin {{blob}}`,
+	// 6: the newest date seen when an event last changed: a writer keeps
+	// an event in memory until both its latest article and that date fall
+	// out of the window, and reads at start-up only the events it would
+	// keep (recentEvent).
+	`ALTER TABLE events ADD COLUMN touched TEXT NOT NULL DEFAULT '';
+	CREATE INDEX events_touched ON events(touched)`,
 }
 
 // SQL is the Store over database/sql.
@@ -412,10 +415,11 @@ func (s *SQL) LoadState(ctx context.Context) (*State, error) {
 }
 
 // LoadRecentState implements RecentLoader.
-// recentEvent selects the events a writer keeps in memory, given the cut
-// date twice: those whose latest article is not older, and undated ones
-// that changed since (or were stored before migration 5 kept when).
-const recentEvent = `(max_date >= ? OR (max_date = '' AND (touched = '' OR touched >= ?)))`
+// recentEvent selects the events a writer keeps in memory (Evict), given
+// the cut date twice: those whose latest article or last change is not
+// older, and those with neither date (undated and stored before migration
+// 6 kept when they changed).
+const recentEvent = `(max_date >= ? OR touched >= ? OR (max_date = '' AND touched = ''))`
 
 func (s *SQL) LoadRecentState(ctx context.Context, events, stories time.Duration) (*State, error) {
 	recent, err := s.recentDates(ctx)

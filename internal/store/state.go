@@ -244,6 +244,10 @@ func (r *reader) vector() (cluster.Vector, error) {
 	}
 	v := make(cluster.Vector, n)
 	prev := ""
+	// Front coding lets a few bytes stand for a long key: bound what the
+	// keys may add up to, so that a corrupt blob cannot make the decoder
+	// build gigabytes of them.
+	budget := 64*len(r.b) + 1<<16
 	for i := range v {
 		shared, err := r.uvarint()
 		if err != nil {
@@ -258,6 +262,9 @@ func (r *reader) vector() (cluster.Vector, error) {
 		}
 		if len(r.b) < 4 {
 			return nil, fmt.Errorf("%w: truncated weight", errState)
+		}
+		if budget -= int(shared) + len(suffix); budget < 0 {
+			return nil, fmt.Errorf("%w: keys longer than the blob can hold", errState)
 		}
 		key := prev[:shared] + suffix
 		v[i] = cluster.Entry{Key: key, Weight: math.Float32frombits(binary.LittleEndian.Uint32(r.b))}

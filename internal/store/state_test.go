@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +77,18 @@ func TestStateRejectsMalformed(t *testing.T) {
 				t.Errorf("decodeMembers: err = %v, want a malformed-state error", err)
 			}
 		})
+	}
+	// A long first key, then entries that each repeat it and add a byte:
+	// a few bytes apiece, they would decode to a megabyte of keys.
+	long := binary.AppendUvarint([]byte{stateVersion}, 1001)
+	long = appendString(binary.AppendUvarint(long, 0), strings.Repeat("k", 1000))
+	long = append(long, 0, 0, 0, 0)
+	for i := range 1000 {
+		long = binary.AppendUvarint(long, uint64(1000+i))
+		long = append(appendString(long, "x"), 0, 0, 0, 0)
+	}
+	if _, err := decodeCentroidState(long); !errors.Is(err, errState) {
+		t.Errorf("blob of %d bytes whose keys add up to a megabyte: err = %v", len(long), err)
 	}
 	if _, err := decodeCentroidState([]byte{stateVersion, 2, 0, 1, 'a', 0, 0, 0, 0, 5, 1, 'b', 0, 0, 0, 0}); !errors.Is(err, errState) {
 		t.Errorf("centroid whose second key shares 5 bytes with a 1-byte key: err = %v", err)

@@ -435,9 +435,13 @@ func TestLoadRecentState(t *testing.T) {
 		// An undated event that last changed in October is not read.
 		stale := event("e_u1", "s_u1", 1, "", "", vec("n:yy", 1.0))
 		stale.DateN, stale.Touched = 0, ParseDay("2025-10-21")
+		// An October event that gained an article in March is read: the
+		// writer kept it in memory.
+		late := event("e_t0", "s_a1", 2, "2025-10-19", "2025-10-19", vec("n:ww", 1.0))
+		late.Touched = ParseDay("2026-03-02")
 		b2 := &Batch{
 			Articles: arts,
-			Events:   []*cluster.Event{event("e_m0", "s_m0", 5, "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), undated, stale},
+			Events:   []*cluster.Event{event("e_m0", "s_m0", 5, "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), undated, stale, late},
 			Stories: []*cluster.Story{story("s_m0", "2026-03-02", "2026-03-02", vec("n:drmb", 1.0)), story("s_u0", "", "", vec("n:zz", 1.0)),
 				story("s_u1", "", "", vec("n:yy", 1.0))},
 			Links:   map[string]cluster.StoryLink{},
@@ -461,8 +465,8 @@ func TestLoadRecentState(t *testing.T) {
 		}
 		slices.Sort(evs)
 		slices.Sort(sts)
-		if !slices.Equal(evs, []string{"e_m0", "e_u0"}) || !slices.Equal(sts, []string{"s_m0", "s_u0"}) {
-			t.Errorf("recent events %v, stories %v; want [e_m0 e_u0], [s_m0 s_u0]", evs, sts)
+		if !slices.Equal(evs, []string{"e_m0", "e_t0", "e_u0"}) || !slices.Equal(sts, []string{"s_a1", "s_m0", "s_u0"}) {
+			t.Errorf("recent events %v, stories %v; want [e_m0 e_t0 e_u0], [s_a1 s_m0 s_u0]", evs, sts)
 		}
 		for _, e := range st.Events {
 			if e.ID == "e_u0" && Day(e.Touched) != "2026-03-01" {
@@ -486,8 +490,8 @@ func TestLoadRecentState(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(st.Stories) != 3 || len(st.Events) != 2 {
-			t.Errorf("with a long story window: %d stories, %d events; want 3 (not s_u1: undated, its event stale), 2", len(st.Stories), len(st.Events))
+		if len(st.Stories) != 3 || len(st.Events) != 3 {
+			t.Errorf("with a long story window: %d stories, %d events; want 3 (not s_u1: undated, its event stale), 3", len(st.Stories), len(st.Events))
 		}
 	})
 }
