@@ -220,7 +220,7 @@ func checkStore(t *testing.T, path string) map[string]bool {
 			`SELECT a.id FROM articles a LEFT JOIN signatures g ON g.article_id = a.id WHERE g.article_id IS NULL`},
 		{"signature or mention of an article that is not stored",
 			`SELECT article_id FROM signatures WHERE article_id NOT IN (SELECT id FROM articles)
-			 UNION SELECT article_id FROM mentions WHERE article_id NOT IN (SELECT id FROM articles)`},
+			 UNION SELECT article_id FROM mention_keys WHERE article_id NOT IN (SELECT id FROM articles)`},
 	} {
 		rows, err := db.Query(c.query)
 		if err != nil {

@@ -17,6 +17,15 @@ func (d dialect) blobType() string {
 	return "BLOB"
 }
 
+// withoutRowid is the clause that makes a SQLite table its primary key's
+// index alone (PostgreSQL has no such clause).
+func (d dialect) withoutRowid() string {
+	if d.name == "postgres" {
+		return ""
+	}
+	return " WITHOUT ROWID"
+}
+
 // Signature is the stored near-duplicate signature of one article.
 type Signature struct {
 	ArticleID string
@@ -63,7 +72,8 @@ func (s *SQL) commitSignatures(ctx context.Context, tx *sql.Tx, sigs map[string]
 	if len(sigs) == 0 {
 		return nil
 	}
-	ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO signatures (article_id, sig) VALUES (?, ?) ON CONFLICT (article_id) DO NOTHING`))
+	q := s.d.insertIgnore(`signatures (article_id, sig)`)
+	ins, err := tx.PrepareContext(ctx, s.q(q.head+`(?, ?)`+q.tail))
 	if err != nil {
 		return err
 	}

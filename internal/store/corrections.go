@@ -144,7 +144,7 @@ func (s *SQL) SearchArticles(ctx context.Context, f SearchFilter) ([]Article, er
 	var or []string
 	var args []any
 	if len(f.Keys) > 0 {
-		or = append(or, `a.id IN (SELECT article_id FROM mentions WHERE key IN (`+placeholders(len(f.Keys))+`))`)
+		or = append(or, `a.id IN (SELECT article_id FROM mention_keys WHERE key IN (`+placeholders(len(f.Keys))+`))`)
 		for _, k := range f.Keys {
 			args = append(args, k)
 		}
@@ -192,14 +192,11 @@ func (s *SQL) SearchArticles(ctx context.Context, f SearchFilter) ([]Article, er
 	if len(out) == 0 || len(f.Keys) == 0 {
 		return out, nil
 	}
-	margs := make([]any, 0, len(out)+len(f.Keys))
+	ids := make([]any, 0, len(out))
 	for _, a := range out {
-		margs = append(margs, a.ID)
+		ids = append(ids, a.ID)
 	}
-	for _, k := range f.Keys {
-		margs = append(margs, k)
-	}
-	men, err := s.mentions(ctx, `article_id IN (`+placeholders(len(out))+`) AND key IN (`+placeholders(len(f.Keys))+`)`, margs...)
+	men, err := s.mentions(ctx, `id IN (`+placeholders(len(ids))+`)`, f.Keys, ids...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -36,7 +39,7 @@ func (s *SQL) Article(ctx context.Context, id string) (*Article, error) {
 	if err != nil {
 		return nil, err
 	}
-	men, err := s.mentions(ctx, `article_id = ?`, id)
+	men, err := s.mentions(ctx, `id = ?`, nil, id)
 	if err != nil {
 		return nil, err
 	}
@@ -91,27 +94,58 @@ func limitClause(limit, offset int, args *[]any) string {
 	return " LIMIT ? OFFSET ?"
 }
 
-func (s *SQL) mentions(ctx context.Context, where string, args ...any) (map[string][]Mention, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT article_id, key, surface, kind, count FROM mentions WHERE `+where+` ORDER BY article_id, count DESC, key`), args...)
+// mentions reads the mentions of the articles a WHERE clause on articles
+// selects, from their feature records, each article's by count (highest
+// first), then key; with keys given, only the mentions of those keys.
+func (s *SQL) mentions(ctx context.Context, where string, keys []string, args ...any) (map[string][]Mention, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, features FROM articles WHERE `+where), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string][]Mention{}
 	for rows.Next() {
-		var id string
-		var m Mention
-		if err := rows.Scan(&id, &m.Key, &m.Surface, &m.Kind, &m.Count); err != nil {
+		var id, features string
+		if err := rows.Scan(&id, &features); err != nil {
 			return nil, err
 		}
-		out[id] = append(out[id], m)
+		ms, err := recordMentions(features, keys)
+		if err != nil {
+			return nil, fmt.Errorf("article %s: feature record: %w", id, err)
+		}
+		if len(ms) > 0 {
+			out[id] = ms
+		}
 	}
 	return out, rows.Err()
 }
 
+// recordMentions returns the names of a stored feature record (the JSON
+// of features.Record) as mentions, by count (highest first), then key;
+// with keys given, only those of the keys.
+func recordMentions(features string, keys []string) ([]Mention, error) {
+	var rec struct {
+		Names []Mention `json:"names"`
+	}
+	if err := json.Unmarshal([]byte(features), &rec); err != nil {
+		return nil, err
+	}
+	ms := rec.Names
+	if len(keys) > 0 {
+		ms = slices.DeleteFunc(ms, func(m Mention) bool { return !slices.Contains(keys, m.Key) })
+	}
+	slices.SortStableFunc(ms, func(a, b Mention) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return ms, nil
+}
+
 // MentionsOf implements Store.
 func (s *SQL) MentionsOf(ctx context.Context, eventID string) (map[string][]Mention, error) {
-	return s.mentions(ctx, `article_id IN (SELECT id FROM articles WHERE event_id = ?)`, eventID)
+	return s.mentions(ctx, `event_id = ?`, nil, eventID)
 }
 
 const eventCols = `id, story_id, label, date, min_date, max_date, n, langs, story_score, story_evidence`

@@ -133,6 +133,18 @@ var migrations = []string{
 	// keep (recentEvent).
 	`ALTER TABLE events ADD COLUMN touched TEXT NOT NULL DEFAULT '';
 	CREATE INDEX events_touched ON events(touched)`,
+	// 7: names are looked up by key only (search); what an article says of
+	// each name (surface, kind, count) is in its feature record already.
+	// One row per name key and article in one index (no rowid table, no
+	// second index) costs a third of the mentions table to write, and
+	// writing mentions was half of committing a batch.
+	`CREATE TABLE mention_keys (
+		key TEXT NOT NULL,
+		article_id TEXT NOT NULL,
+		PRIMARY KEY (key, article_id)
+	){{without_rowid}};
+	INSERT INTO mention_keys (key, article_id) SELECT DISTINCT key, article_id FROM mentions;
+	DROP TABLE mentions`,
 }
 
 // SQL is the Store over database/sql.
@@ -198,7 +210,7 @@ func (s *SQL) migrate(ctx context.Context) error {
 // through here. On PostgreSQL an advisory lock keeps two processes
 // starting at once on an empty database from both applying it.
 func (s *SQL) applyMigration(ctx context.Context, v int, m string) error {
-	m = strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint, "{{blob}}", s.d.blobType()).Replace(m)
+	m = strings.NewReplacer("{{float}}", s.d.float, "{{bigint}}", s.d.bigint, "{{blob}}", s.d.blobType(), "{{without_rowid}}", s.d.withoutRowid()).Replace(m)
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if s.d.lockable {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7210001)`); err != nil {
@@ -298,26 +310,29 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			return err
 		}
 		b.Version = ver
-		insArt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO articles
-			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at, copy_of, copy_sim)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`))
+		ia := s.d.insertIgnore(`articles
+			(id, hash, title, body, lang, date, date_source, url, source, origin, event_id, score, evidence, features, seq, ingested_at, copy_of, copy_sim)`)
+		insArt, err := tx.PrepareContext(ctx, s.q(ia.head+`(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`+ia.tail))
 		if err != nil {
 			return err
 		}
 		defer insArt.Close()
-		var mentionRows [][]any
+		var keyRows [][]any
 		for _, a := range b.Articles {
 			seq++
 			if _, err := insArt.ExecContext(ctx, a.ID, a.Hash, a.Title, a.Text, a.Lang, a.Date, a.DateSource, a.URL, a.Source, a.Origin,
 				a.EventID, a.Score, jsonString(nonNil(a.Evidence)), a.Features, seq, now, a.CopyOf, a.CopySim); err != nil {
 				return fmt.Errorf("store article %s: %w", a.ID, err)
 			}
+			seen := map[string]bool{}
 			for _, m := range b.Mentions[a.ID] {
-				mentionRows = append(mentionRows, []any{a.ID, m.Key, m.Surface, m.Kind, m.Count})
+				if !seen[m.Key] {
+					seen[m.Key] = true
+					keyRows = append(keyRows, []any{m.Key, a.ID})
+				}
 			}
 		}
-		if err := s.insertRows(ctx, tx, `INSERT INTO mentions (article_id, key, surface, kind, count) VALUES `,
-			` ON CONFLICT DO NOTHING`, mentionRows); err != nil {
+		if err := s.insertRows(ctx, tx, s.d.insertIgnore(`mention_keys (key, article_id)`), keyRows); err != nil {
 			return fmt.Errorf("store mentions: %w", err)
 		}
 		if err := s.commitSignatures(ctx, tx, b.Signatures); err != nil {
@@ -386,9 +401,9 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 			dfRows[i] = []any{k, b.DFDelta[k], ver, b.KeyLang[k]}
 		}
 		// A key seen in another language than before becomes '*'.
-		if err := s.insertRows(ctx, tx, `INSERT INTO df (key, n, ver, lang) VALUES `,
+		if err := s.insertRows(ctx, tx, insertQuery{`INSERT INTO df (key, n, ver, lang) VALUES `,
 			` ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n, ver = excluded.ver,
-			lang = CASE WHEN df.lang = '' OR df.lang = excluded.lang THEN excluded.lang ELSE '*' END`, dfRows); err != nil {
+			lang = CASE WHEN df.lang = '' OR df.lang = excluded.lang THEN excluded.lang ELSE '*' END`}, dfRows); err != nil {
 			return fmt.Errorf("store document frequencies: %w", err)
 		}
 		if b.NDocs != 0 {
@@ -646,10 +661,26 @@ func decodeCentroid(s string, bin []byte) (*cluster.Centroid, error) {
 	return c, nil
 }
 
+// insertQuery is a multi-row INSERT statement without its VALUES lists.
+type insertQuery struct{ head, tail string }
+
+// insertIgnore is the INSERT of rows into table (with its column list)
+// that skips rows whose key is taken. On SQLite, INSERT OR IGNORE rather
+// than ON CONFLICT DO NOTHING: the upsert form makes each statement keep
+// a statement journal of the pages it changes, which cost as much again
+// as the inserts.
+func (d dialect) insertIgnore(table string) insertQuery {
+	if d.name == "sqlite" {
+		return insertQuery{"INSERT OR IGNORE INTO " + table + " VALUES ", ""}
+	}
+	return insertQuery{"INSERT INTO " + table + " VALUES ", " ON CONFLICT DO NOTHING"}
+}
+
 // insertRows inserts rows with multi-row INSERT statements of up to 200
 // rows each: one statement per row costs a round trip (and, on SQLite, a
 // parse) each, which dominated committing a batch.
-func (s *SQL) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+func (s *SQL) insertRows(ctx context.Context, tx *sql.Tx, q insertQuery, rows [][]any) error {
+	head, tail := q.head, q.tail
 	const chunk = 200
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(len(rows), start+chunk)]

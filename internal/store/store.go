@@ -98,7 +98,10 @@ type ArticleFilter struct {
 // transaction, so a killed process leaves either all of it or none.
 type Batch struct {
 	Articles []Article
-	Mentions map[string][]Mention // article id → mentions
+	// Mentions are the names of each article (by id) whose keys search
+	// finds it by; what is read back of them comes from the article's
+	// feature record (Features), which must hold them as its names.
+	Mentions map[string][]Mention
 	Events   []*cluster.Event
 	Labels   map[string]string // event id → label
 	Links    map[string]cluster.StoryLink

@@ -114,10 +114,12 @@ func sampleBatch() *Batch {
 	return &Batch{
 		Articles: []Article{
 			{ID: "a1", Hash: "h1", Title: "Trump meets Putin", Text: "Trump and Putin will meet in Budapest.", Lang: "en",
-				Date: "2025-10-20", DateSource: "header", EventID: "e_a1", Score: 1, Features: `{"names":[]}`,
+				Date: "2025-10-20", DateSource: "header", EventID: "e_a1", Score: 1,
+				Features: `{"names":[{"key":"bdn","surface":"Putin","kind":"person","count":1},{"key":"drmb","surface":"Trump","kind":"person","count":2}]}`,
 				Evidence: []cluster.Shared{{Key: "n:drmb", Label: "Trump", Contribution: 1}}},
 			{ID: "a2", Hash: "h2", Title: "Trump takon Putinin", Text: "Trump dhe Putin takohen në Budapest.", Lang: "sq",
-				Date: "2025-10-21", DateSource: "text", EventID: "e_a1", Score: 0.4, Features: "{}"},
+				Date: "2025-10-21", DateSource: "text", EventID: "e_a1", Score: 0.4,
+				Features: `{"names":[{"key":"drmb","surface":"Trump","kind":"person","count":1}]}`},
 			{ID: "a3", Hash: "h3", Title: "Summit", Text: "The summit was called off.", Lang: "en",
 				Date: "2025-10-25", DateSource: "header", EventID: "e_a3", Score: 1, Features: "{}"},
 		},
