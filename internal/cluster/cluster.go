@@ -22,9 +22,10 @@ type Doc struct {
 	// Vec holds raw feature weights (term frequencies); the clusterer
 	// scales them by rarity when the batch is added.
 	Vec Vector
-	// Labels maps keys to a readable form ("n:drmb" → "Trump") for
-	// evidence.
-	Labels map[string]string
+	// Labels holds a readable form of each entry of Vec ("Trump" for the
+	// name key drmb, "summit" for the word stem summit), in Vec's order,
+	// for evidence and event labels; "" where there is none.
+	Labels []string
 	// Mentioned are the dates the text names, Year 0 when it gives none.
 	// For an undated article they stand in, weakly, for its date.
 	Mentioned []Day
@@ -69,7 +70,9 @@ type Event struct {
 	DateSum  float64
 	DateN    int
 	Min, Max time.Time
-	Labels   map[string]string
+	// Labels gives the names, places and words of the centroid a readable
+	// form: the first spelling seen in a cased script, else the first.
+	Labels map[Key]string
 	// Dirty marks events changed since they were last stored.
 	Dirty bool
 	// Blocked lists articles a person moved out of this event; they are
@@ -156,12 +159,20 @@ type Clusterer struct {
 	W       Weights
 	Events  map[string]*Event
 	Stories map[string]*Story
-	DF      map[string]int
-	// KeyLang is the language a key was seen in, or "*" when seen in
-	// several: only keys seen in several languages can join articles of
-	// different languages, so only they count when such articles meet.
-	KeyLang map[string]string
-	NDocs   int
+	// DF holds the document frequency of each key within the window of
+	// the latest articles (df.go), and the language group it was seen in,
+	// or LangMany when seen in several: only keys seen in several
+	// languages can join articles of different languages, so only they
+	// count when such articles meet.
+	DF map[Key]KeyStat
+	// NDocs is how many documents DF counts.
+	NDocs int
+	// window holds the batches DF counts, oldest first; pending, the
+	// batch being counted (with the index of each key in it).
+	window     []*DFBatch
+	pending    *DFBatch
+	pendingIdx map[Key]int
+	dfWindow   int // DFWindow; smaller in tests
 	// Newest is the latest article date seen; events and stories that
 	// fell out of the window behind it are evicted from memory (evict.go).
 	Newest time.Time
@@ -169,11 +180,9 @@ type Clusterer struct {
 	// from recentPos once full.
 	recent    []int64
 	recentPos int
-	// dfKept is how many document frequencies the last pruneDF kept.
-	dfKept int
 
-	postings      map[string]*posting
-	storyPostings map[string][]*Story
+	postings      map[Key]*posting
+	storyPostings map[Key][]*Story
 
 	// flags caches keyFlags of the vectors compared during one Add
 	// (keyed by a vector's first entry): KeyLang does not change while a
@@ -261,10 +270,10 @@ func New(w Weights) *Clusterer {
 		W:             w,
 		Events:        map[string]*Event{},
 		Stories:       map[string]*Story{},
-		DF:            map[string]int{},
-		KeyLang:       map[string]string{},
-		postings:      map[string]*posting{},
-		storyPostings: map[string][]*Story{},
+		DF:            map[Key]KeyStat{},
+		dfWindow:      DFWindow,
+		postings:      map[Key]*posting{},
+		storyPostings: map[Key][]*Story{},
 	}
 }
 
@@ -307,20 +316,20 @@ func (c *Clusterer) Restore(stories []*Story, events []*Event) {
 }
 
 // idf is the rarity of a key among all documents seen.
-func (c *Clusterer) idf(key string) float64 {
-	return math.Log((float64(c.NDocs) + 1) / (float64(c.DF[key]) + 0.5))
+func (c *Clusterer) idf(key Key) float64 {
+	return math.Log((float64(c.NDocs) + 1) / (float64(c.DF[key].N) + 0.5))
 }
 
 // selective reports whether a key may be used to find candidates: names,
 // places, dates and numbers always (unless they are everywhere), words only
 // when rare.
-func (c *Clusterer) selective(key string) bool {
-	df := c.DF[key]
+func (c *Clusterer) selective(key Key) bool {
+	df := int(c.DF[key].N)
 	limit := max(20, c.NDocs/10)
-	switch group(Namespace(key)) {
-	case "terms":
+	switch key.group() {
+	case gTerms:
 		limit = max(3, c.NDocs/100)
-	case "concepts":
+	case gConcepts:
 		// Event types are shared by unrelated happenings everywhere;
 		// they weigh a comparison but never find candidates.
 		return false
@@ -419,7 +428,7 @@ func (c *Clusterer) reassignSingletons(docs []*Doc, weighted []Vector, out []Ass
 		components := c.evidence(d, weighted[i], best, bestM)
 		c.join(best, d, weighted[i])
 		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: components,
-			Shared: c.label(shared, best.Labels, 8)}
+			Shared: c.label(shared, best, d, 8)}
 	}
 }
 
@@ -496,7 +505,7 @@ func (c *Clusterer) mergeFragments(docs []*Doc, weighted []Vector, out []Assignm
 			c.leave(e, docs[i], weighted[i])
 			c.join(best, docs[i], weighted[i])
 			out[i] = Assignment{DocID: docs[i].ID, EventID: best.ID, Score: bestScore,
-				Shared: c.label(shared, best.Labels, 8)}
+				Shared: c.label(shared, best, docs[i], 8)}
 			byEvent[best] = append(byEvent[best], i)
 		}
 	}
@@ -538,7 +547,7 @@ func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 		c.leave(e, d, weighted[i])
 		c.join(best, d, weighted[i])
 		*a = Assignment{DocID: d.ID, EventID: best.ID, Score: bestScore, Components: components,
-			Shared: c.label(shared, best.Labels, 8)}
+			Shared: c.label(shared, best, d, 8)}
 	}
 }
 
@@ -546,10 +555,11 @@ func (c *Clusterer) refine(docs []*Doc, weighted []Vector, out []Assignment) {
 // event's date span and labels keep what it brought).
 func (c *Clusterer) leave(e *Event, d *Doc, v Vector) {
 	e.C.Add(v, -1)
-	var gone []string
+	var gone []Key
 	for k, w := range e.C.W {
 		if w <= 1e-6 {
 			delete(e.C.W, k)
+			delete(e.Labels, k)
 			gone = append(gone, k)
 		}
 	}
@@ -620,19 +630,19 @@ func (c *Clusterer) assign(d *Doc, v Vector) Assignment {
 		best.Components = c.evidence(d, v, bestEvent, bestM)
 	}
 	if bestEvent == nil || best.Score < c.W.Threshold {
-		bestEvent = &Event{ID: "e_" + d.ID, C: NewCentroid(), Langs: map[string]int{}, Labels: map[string]string{}}
+		bestEvent = &Event{ID: "e_" + d.ID, C: NewCentroid(), Langs: map[string]int{}, Labels: map[Key]string{}}
 		c.Events[bestEvent.ID] = bestEvent
 		best = Assignment{DocID: d.ID, EventID: bestEvent.ID, NewEvent: true, Score: 1}
 	}
 	c.join(bestEvent, d, v)
-	best.Shared = c.label(best.Shared, bestEvent.Labels, 8)
+	best.Shared = c.label(best.Shared, bestEvent, d, 8)
 	return best
 }
 
 // join adds a document to an event and indexes the keys it brought.
 func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 	before := len(e.C.W)
-	var fresh []string
+	var fresh []Key
 	for _, en := range v {
 		if _, ok := e.C.W[en.Key]; !ok {
 			fresh = append(fresh, en.Key)
@@ -657,25 +667,35 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 			e.Max = d.Date
 		}
 	}
-	for k, l := range d.Labels {
-		// A Latin or other cased spelling reads for more users than one
-		// in Devanagari or Han; keep the first cased one seen.
-		if old, ok := e.Labels[k]; !ok || !cased(old) && cased(l) {
-			e.Labels[k] = l
+	if e.Labels == nil {
+		e.Labels = map[Key]string{}
+	}
+	if len(d.Labels) == len(d.Vec) {
+		for i, en := range d.Vec {
+			l := d.Labels[i]
+			if l == "" || !(en.Key.IsName() || en.Key.IsTerm()) {
+				continue
+			}
+			// A Latin or other cased spelling reads for more users than
+			// one in Devanagari or Han; keep the first cased one seen.
+			if old, ok := e.Labels[en.Key]; !ok || !cased(old) && cased(l) {
+				e.Labels[en.Key] = l
+			}
 		}
 	}
 	if len(e.C.W) > 2*centroidSize {
 		old := e.C.W
 		e.C.Trim(centroidSize)
-		var gone []string
+		var gone []Key
 		for k := range old {
 			if _, ok := e.C.W[k]; !ok {
 				gone = append(gone, k)
+				delete(e.Labels, k)
 			}
 		}
 		c.unindex(e, gone)
 		// A key the article brought may be among those trimmed.
-		fresh = slices.DeleteFunc(fresh, func(k string) bool {
+		fresh = slices.DeleteFunc(fresh, func(k Key) bool {
 			_, ok := e.C.W[k]
 			return !ok
 		})
@@ -689,14 +709,14 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 
 // index adds an event to the lists of the given keys, or of all its keys
 // when keys is nil.
-func (c *Clusterer) index(e *Event, keys []string) {
+func (c *Clusterer) index(e *Event, keys []Key) {
 	if keys == nil {
 		for k := range e.C.W {
 			keys = append(keys, k)
 		}
 	}
 	for _, k := range keys {
-		if g := group(Namespace(k)); (g == "terms" || g == "concepts") && !c.selective(k) {
+		if g := k.group(); (g == gTerms || g == gConcepts) && !c.selective(k) {
 			continue
 		}
 		p := c.postings[k]
@@ -712,7 +732,7 @@ func (c *Clusterer) index(e *Event, keys []string) {
 }
 
 // unindex takes an event off the lists of keys it no longer holds.
-func (c *Clusterer) unindex(e *Event, keys []string) {
+func (c *Clusterer) unindex(e *Event, keys []Key) {
 	for _, k := range keys {
 		if p := c.postings[k]; p != nil {
 			p.events = slices.DeleteFunc(p.events, func(x *Event) bool { return x == e })
@@ -883,44 +903,35 @@ const (
 
 var groupNames = [numGroups]string{"names", "terms", "dates", "numbers", "concepts"}
 
-func groupIndex(key string) int {
-	if len(key) < 2 || key[1] != ':' {
-		return -1
-	}
-	switch key[0] {
-	case 'n', 'p':
-		return gNames
-	case 't':
-		return gTerms
-	case 'd', 'm':
-		return gDates
-	case '#':
-		return gNumbers
-	case 'c':
-		return gConcepts
-	}
-	return -1
-}
-
-// label gives the top shared keys their readable form.
-func (c *Clusterer) label(shared []Shared, labels map[string]string, n int) []Shared {
-	if len(shared) > n {
-		shared = shared[:n]
+// label gives the top shared keys their readable form, from the event's
+// labels or else the article's (dates, numbers and event types, which an
+// event does not keep), leaving out keys with neither.
+func (c *Clusterer) label(shared []Shared, e *Event, d *Doc, n int) []Shared {
+	out := make([]Shared, 0, min(n, len(shared)))
+	for _, s := range shared {
+		if len(out) == n {
+			break
+		}
+		l := e.Labels[s.key]
+		if l == "" && d != nil && len(d.Labels) == len(d.Vec) {
+			if i := d.Vec.find(s.key); i >= 0 {
+				l = d.Labels[i]
+			}
+		}
+		if l == "" {
+			continue
+		}
+		s.Label, s.Key = l, s.key.Letter()+":"+l
+		out = append(out, s)
 	}
 	var total float64
-	for _, s := range shared {
+	for _, s := range out {
 		total += s.Contribution
 	}
-	out := make([]Shared, len(shared))
-	for i, s := range shared {
-		s.Label = labels[s.Key]
-		if s.Label == "" {
-			s.Label = s.Key[strings.LastIndexByte(s.Key, ':')+1:]
-		}
+	for i := range out {
 		if total > 0 {
-			s.Contribution = math.Round(s.Contribution/total*1000) / 1000
+			out[i].Contribution = math.Round(out[i].Contribution/total*1000) / 1000
 		}
-		out[i] = s
 	}
 	return out
 }
@@ -993,12 +1004,12 @@ func (c *Clusterer) storyVector(e *Event) Vector {
 	v := make(Vector, 0, len(e.C.W))
 	f := float32(1 / float64(max(e.N, 1)))
 	for k, w := range e.C.W {
-		switch group(Namespace(k)) {
-		case "names":
-			if c.KeyLang[k] == "*" || strings.HasPrefix(k, NSPlace+":") {
+		switch k.group() {
+		case gNames:
+			if c.MultiLingual(k) {
 				v = append(v, Entry{k, w * f})
 			}
-		case "terms":
+		case gTerms:
 			v = append(v, Entry{k, w * f})
 		}
 	}
@@ -1010,7 +1021,7 @@ func (c *Clusterer) linkStory(e *Event, rs *storyRefresh) StoryLink {
 	vn := norms(v)
 	hits := map[*Story]float64{}
 	for _, en := range v {
-		if group(Namespace(en.Key)) != "names" || !c.selective(en.Key) {
+		if !en.Key.IsName() || !c.selective(en.Key) {
 			continue
 		}
 		for _, s := range c.storyPostings[en.Key] {
@@ -1034,19 +1045,24 @@ func (c *Clusterer) linkStory(e *Event, rs *storyRefresh) StoryLink {
 	}
 	best := StoryLink{EventID: e.ID, Score: -1}
 	var bestStory *Story
+	var bestCos groupCos
+	var bestDecay float64
 	for _, s := range cands {
 		cos, shared := cosines(v, vn, s.C)
-		score := c.W.StoryNames*cos["names"] + c.W.StoryTerms*cos["terms"]
-		if cos["terms"] == 0 {
-			score = cos["names"] * (c.W.StoryNames + c.W.StoryTerms)
+		score := c.W.StoryNames*cos.get(gNames) + c.W.StoryTerms*cos.get(gTerms)
+		if cos.get(gTerms) == 0 {
+			score = cos.get(gNames) * (c.W.StoryNames + c.W.StoryTerms)
 		}
 		decay := c.W.decay(e.Date(), s.Min, s.Max, c.W.StoryTauDays)
-		cos["decay"] = decay
 		score *= decay
 		if score > best.Score {
-			best = StoryLink{EventID: e.ID, StoryID: s.ID, Score: score, Components: cos, Shared: shared}
-			bestStory = s
+			best = StoryLink{EventID: e.ID, StoryID: s.ID, Score: score, Shared: shared}
+			bestStory, bestCos, bestDecay = s, cos, decay
 		}
+	}
+	if bestStory != nil {
+		best.Components = bestCos.components()
+		best.Components["decay"] = bestDecay
 	}
 	if bestStory == nil || best.Score < c.W.StoryThreshold {
 		bestStory = &Story{ID: "s_" + strings.TrimPrefix(e.ID, "e_"), C: NewCentroid()}
@@ -1057,7 +1073,7 @@ func (c *Clusterer) linkStory(e *Event, rs *storyRefresh) StoryLink {
 	e.Dirty = true
 	bestStory.Events = append(bestStory.Events, e)
 	c.refreshStoryWith(bestStory, rs)
-	best.Shared = c.label(best.Shared, e.Labels, 8)
+	best.Shared = c.label(best.Shared, e, nil, 8)
 	return best
 }
 
@@ -1077,7 +1093,7 @@ func (c *Clusterer) refreshStoryWith(s *Story, rs *storyRefresh) {
 	if sum == nil || sum.n > len(s.Events) {
 		sum = &storySum{c: NewCentroid()}
 		if s.Base != nil {
-			sum.c = &Centroid{W: maps.Clone(s.Base.W), Norm: maps.Clone(s.Base.Norm)}
+			sum.c = s.Base.clone()
 			sum.min, sum.max = s.Min, s.Max
 		}
 		if rs != nil {
@@ -1107,17 +1123,14 @@ func (c *Clusterer) refreshStoryWith(s *Story, rs *storyRefresh) {
 	s.Min, s.Max = sum.min, sum.max
 	s.C = sum.c.trimmed(centroidSize)
 	s.Dirty = true
-	var fresh []string
+	var fresh []Key
 	for k := range s.C.W {
-		if old == nil || old.W[k] == 0 {
+		if k.IsName() && (old == nil || old.W[k] == 0) {
 			fresh = append(fresh, k)
 		}
 	}
-	sort.Strings(fresh)
+	slices.Sort(fresh)
 	for _, k := range fresh {
-		if group(Namespace(k)) != "names" {
-			continue
-		}
 		list := c.storyPostings[k]
 		if len(list) >= maxPostings {
 			list = list[1:]
@@ -1128,7 +1141,7 @@ func (c *Clusterer) refreshStoryWith(s *Story, rs *storyRefresh) {
 
 func (c *Clusterer) indexStory(s *Story) {
 	for k := range s.C.W {
-		if group(Namespace(k)) == "names" {
+		if k.IsName() {
 			c.storyPostings[k] = append(c.storyPostings[k], s)
 		}
 	}
@@ -1145,7 +1158,7 @@ func (c *Clusterer) Rebuild(e *Event, docs []*Doc) {
 	// Off every list first: join indexes the rebuilt event under all the
 	// keys it then holds.
 	if e.C != nil {
-		keys := make([]string, 0, len(e.C.W))
+		keys := make([]Key, 0, len(e.C.W))
 		for k := range e.C.W {
 			keys = append(keys, k)
 		}
@@ -1155,7 +1168,7 @@ func (c *Clusterer) Rebuild(e *Event, docs []*Doc) {
 	e.N, e.DateSum, e.DateN = 0, 0, 0
 	e.Min, e.Max = time.Time{}, time.Time{}
 	e.Langs = map[string]int{}
-	e.Labels = map[string]string{}
+	e.Labels = map[Key]string{}
 	e.Members = nil
 	e.MembersStored = false
 	for _, d := range docs {
@@ -1177,7 +1190,7 @@ func (c *Clusterer) Adopt(e *Event) {
 // Reindex adds an event to the lists of the keys it holds where it is
 // missing (after a correction folded other events into it).
 func (c *Clusterer) Reindex(e *Event) {
-	var keys []string
+	var keys []Key
 	for k := range e.C.W {
 		if p := c.postings[k]; p == nil || !slices.Contains(p.events, e) {
 			keys = append(keys, k)
@@ -1188,8 +1201,8 @@ func (c *Clusterer) Reindex(e *Event) {
 
 // MultiLingual reports whether a key has been seen in several languages,
 // or is a canonical place: such keys name a group for every reader.
-func (c *Clusterer) MultiLingual(key string) bool {
-	return c.KeyLang[key] == "*" || strings.HasPrefix(key, NSPlace+":")
+func (c *Clusterer) MultiLingual(key Key) bool {
+	return c.DF[key].Lang == LangMany || key.IsPlace()
 }
 
 // cased reports whether s starts with a letter of a script with case.

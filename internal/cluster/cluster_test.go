@@ -14,22 +14,49 @@ func day(s string) time.Time {
 	return t
 }
 
-func TestNamespace(t *testing.T) {
-	for key, want := range map[string]string{
-		"n:drmb":          "n",
-		"p:country:HU":    "p",
-		"t:de:papst":      "t:de",
-		"d:2025-10-20":    "d",
-		"#:314":           "#",
-		"c:funeral":       "c",
-		"nocolon":         "",
-		"t:malformed":     "t",
-		"m:10-20":         "m",
-		"t:hi:राष्ट्रपति": "t:hi",
+func TestKeyOf(t *testing.T) {
+	for _, tt := range []struct {
+		text  string
+		group int
+		place bool
+		multi bool
+	}{
+		{"n:drmb", gNames, false, false},
+		{"n:bbsd brmssgs", gNames, false, true},
+		{"p:country:HU", gNames, true, false},
+		{"t:de:papst", gTerms, false, false},
+		{"d:2025-10-20", gDates, false, false},
+		{"m:10-20", gDates, false, false},
+		{"#:314", gNumbers, false, false},
+		{"c:funeral", gConcepts, false, false},
+		{"nocolon", -1, false, false},
+		{"x:unknown", -1, false, false},
+		{"t:hi:राष्ट्रपति", gTerms, false, false},
 	} {
-		if got := Namespace(key); got != want {
-			t.Errorf("Namespace(%q) = %q, want %q", key, got, want)
+		k := KeyOf(tt.text)
+		if k.group() != tt.group || k.IsPlace() != tt.place || k.Multiword() != tt.multi {
+			t.Errorf("KeyOf(%q) = %v: group %d place %v multiword %v, want %d %v %v", tt.text, k, k.group(), k.IsPlace(), k.Multiword(), tt.group, tt.place, tt.multi)
 		}
+	}
+	// A word's language is part of its key and of its namespace: the same
+	// stem in two languages is two keys, compared apart.
+	de, fr := KeyOf("t:de:papst"), KeyOf("t:fr:papst")
+	if de == fr || de.space() == fr.space() {
+		t.Errorf("one stem in two languages: keys %v %v, spaces %x %x", de, fr, de.space(), fr.space())
+	}
+	if KeyOf("n:drmb").space() != KeyOf("n:bdn").space() || KeyOf("n:drmb").space() == KeyOf("p:country:HU").space() {
+		t.Error("names share one namespace, places another")
+	}
+	if got := MakeKey(NSTerm, LangOf("de"), "papst"); got != de {
+		t.Errorf("MakeKey and KeyOf disagree: %v, %v", got, de)
+	}
+	for _, tag := range []string{"de", "zz", "und", "deva", "fil"} {
+		if l := LangOf(tag); l == LangNone || l == LangMany {
+			t.Errorf("LangOf(%q) = %d", tag, l)
+		}
+	}
+	if LangOf("*") != LangMany || LangOf("") != LangNone || LangOf("de") == LangOf("en") {
+		t.Error("LangOf: reserved codes or two languages mixed up")
 	}
 }
 
@@ -56,14 +83,14 @@ func TestGapFrom(t *testing.T) {
 // of different languages only once it has been seen in several languages.
 func TestPairFeaturesNamesAcrossLanguages(t *testing.T) {
 	c := New(DefaultWeights())
-	a := Vector{{"n:drmb", 2}, {"t:de:gipfel", 1}}
-	b := Vector{{"n:drmb", 2}, {"t:fr:sommet", 1}}
-	c.KeyLang["n:drmb"] = "de"
+	a := Vector{{KeyOf("n:drmb"), 2}, {KeyOf("t:de:gipfel"), 1}}
+	b := Vector{{KeyOf("n:drmb"), 2}, {KeyOf("t:fr:sommet"), 1}}
+	c.DF[KeyOf("n:drmb")] = KeyStat{Lang: LangOf("de")}
 	f := c.PairFeatures(PairSide{Lang: "de", Vec: a}, PairSide{Lang: "fr", Vec: b})
 	if f[1] != 0 {
 		t.Errorf("single-language key counted across languages: names = %v", f[1])
 	}
-	c.KeyLang["n:drmb"] = "*"
+	c.DF[KeyOf("n:drmb")] = KeyStat{Lang: LangMany}
 	f = c.PairFeatures(PairSide{Lang: "de", Vec: a}, PairSide{Lang: "fr", Vec: b})
 	if f[1] < 0.99 || f[7] < 0.99 {
 		t.Errorf("shared multilingual name: names = %v, names_cross = %v, want 1", f[1], f[7])
@@ -72,8 +99,8 @@ func TestPairFeaturesNamesAcrossLanguages(t *testing.T) {
 		t.Errorf("words of two languages compared: terms = %v, same_lang = %v", f[3], f[8])
 	}
 	// Same language: words count, and every name does.
-	c.KeyLang["n:drmb"] = "de"
-	f = c.PairFeatures(PairSide{Lang: "de", Vec: a}, PairSide{Lang: "de", Vec: Vector{{"n:drmb", 1}, {"t:de:gipfel", 3}}})
+	c.DF[KeyOf("n:drmb")] = KeyStat{Lang: LangOf("de")}
+	f = c.PairFeatures(PairSide{Lang: "de", Vec: a}, PairSide{Lang: "de", Vec: Vector{{KeyOf("n:drmb"), 1}, {KeyOf("t:de:gipfel"), 3}}})
 	if f[1] < 0.99 || f[3] < 0.99 || f[8] != 1 {
 		t.Errorf("same language: names %v terms %v same_lang %v", f[1], f[3], f[8])
 	}
@@ -81,7 +108,7 @@ func TestPairFeaturesNamesAcrossLanguages(t *testing.T) {
 
 func TestPairFeaturesTime(t *testing.T) {
 	c := New(DefaultWeights())
-	v := Vector{{"n:x", 1}}
+	v := Vector{{KeyOf("n:x"), 1}}
 	near := c.PairFeatures(PairSide{Lang: "en", Vec: v, Date: day("2025-05-07")}, PairSide{Lang: "en", Vec: v, Date: day("2025-05-08")})
 	far := c.PairFeatures(PairSide{Lang: "en", Vec: v, Date: day("2025-05-07")}, PairSide{Lang: "en", Vec: v, Date: day("2025-06-08")})
 	if near[9] != 1 || far[9] > 0.01 {
@@ -96,12 +123,12 @@ func TestPairFeaturesTime(t *testing.T) {
 // doc builds a synthetic document about a happening: its own rare name
 // and concept keys, plus a name shared by all happenings of a story.
 func doc(id, lang, date string, keys ...string) *Doc {
-	d := &Doc{ID: id, Lang: lang, Labels: map[string]string{}}
+	d := &Doc{ID: id, Lang: lang}
 	if date != "" {
 		d.Date = day(date)
 	}
 	for _, k := range keys {
-		d.Vec = append(d.Vec, Entry{k, 1})
+		d.Vec = append(d.Vec, Entry{KeyOf(k), 1})
 	}
 	d.Vec = d.Vec.Sort()
 	return d
@@ -179,7 +206,7 @@ func TestBlockedArticleStaysOut(t *testing.T) {
 
 func TestStoriesSplitByTime(t *testing.T) {
 	c := New(DefaultWeights())
-	c.KeyLang["n:mn"] = "*"
+	c.DF[KeyOf("n:mn")] = KeyStat{Lang: LangMany}
 	_, l1 := c.Add([]*Doc{doc("s1", "en", "2017-05-10", "n:mn", "c:election", "n:srl")})
 	_, l2 := c.Add([]*Doc{doc("s2", "en", "2025-06-04", "n:mn", "c:election", "n:srl")})
 	if l1[0].StoryID == l2[0].StoryID {

@@ -144,56 +144,7 @@ func (c *Clusterer) Evict() (events, stories int) {
 			c.storyPostings[k] = list
 		}
 	}
-	c.pruneDF()
 	return len(gone), len(goneSt)
-}
-
-// pruneDFAbove is the number of document frequencies held in memory
-// beyond which pruneDF runs; it runs again each time their number has
-// doubled since.
-const pruneDFAbove = 200_000
-
-// pruneDF drops from memory the document frequencies (and key languages)
-// of keys seen in one article only that no event in memory holds: their
-// article is evicted, and most such keys (misspellings, rare numbers,
-// character pairs) never come back. The store keeps every count. Should
-// one come back, it is weighed as a new key (its rarity a little higher
-// than with a count of one), and its language is learnt anew.
-func (c *Clusterer) pruneDF() {
-	if len(c.DF) < max(pruneDFAbove, 2*c.dfKept) {
-		return
-	}
-	live := map[string]bool{}
-	for _, e := range c.Events {
-		for k := range e.C.W {
-			live[k] = true
-		}
-		for _, m := range e.Members {
-			for _, en := range m.Vec {
-				live[en.Key] = true
-			}
-		}
-	}
-	// New maps rather than deletions: a map does not shrink.
-	df := make(map[string]int, len(c.DF)/2)
-	kl := make(map[string]string, len(c.KeyLang)/2)
-	for k, n := range c.DF {
-		if n <= 1 && !live[k] {
-			continue
-		}
-		df[k] = n
-		if l, ok := c.KeyLang[k]; ok {
-			kl[k] = l
-		}
-	}
-	// Key languages without a count (none in practice) are kept.
-	for k, l := range c.KeyLang {
-		if _, ok := c.DF[k]; !ok {
-			kl[k] = l
-		}
-	}
-	c.DF, c.KeyLang = df, kl
-	c.dfKept = len(c.DF)
 }
 
 // rebase sets a story's base sum to what its stored centroid holds beyond

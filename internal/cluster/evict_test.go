@@ -14,7 +14,7 @@ func TestEvict(t *testing.T) {
 	doc := func(id, date string, keys ...string) *Doc {
 		v := Vector{}
 		for _, k := range keys {
-			v = append(v, Entry{k, 2})
+			v = append(v, Entry{KeyOf(k), 2})
 		}
 		return &Doc{ID: id, Lang: "en", Date: day(date), Vec: v.Sort()}
 	}
@@ -60,7 +60,7 @@ func TestEvict(t *testing.T) {
 		}
 	}
 	s := c.Stories[old.StoryID]
-	if s == nil || s.Base == nil || s.Base.W["p:city:Oslo"] == 0 {
+	if s == nil || s.Base == nil || s.Base.W[KeyOf("p:city:Oslo")] == 0 {
 		t.Fatalf("story of the evicted event lost its share: %+v", s)
 	}
 	for _, e := range s.Events {
@@ -68,31 +68,65 @@ func TestEvict(t *testing.T) {
 			t.Error("evicted event still listed in its story")
 		}
 	}
-	before := s.C.W["p:city:Oslo"]
+	before := s.C.W[KeyOf("p:city:Oslo")]
 	c.refreshStory(s)
-	if got := s.C.W["p:city:Oslo"]; got != before {
+	if got := s.C.W[KeyOf("p:city:Oslo")]; got != before {
 		t.Errorf("refresh after eviction changed the story centroid: %v -> %v", before, got)
 	}
 }
 
-// TestPruneDF: counts of keys seen once that no event in memory holds
-// leave memory; the others stay.
-func TestPruneDF(t *testing.T) {
+// TestDFWindow: document frequencies count the latest batches that hold
+// the window's articles; the oldest leave with their counts and their
+// languages, and a clusterer given the window's batches (a restart,
+// another writer) counts the same.
+func TestDFWindow(t *testing.T) {
 	c := New(DefaultWeights())
-	c.Add([]*Doc{{ID: "a", Lang: "en", Date: day("2025-01-01"), Vec: Vector{{"n:alpha", 1}, {"t:en:rare", 1}}}})
-	for i := range pruneDFAbove {
-		c.DF[fmt.Sprintf("t:en:w%d", i)] = 1
-		c.KeyLang[fmt.Sprintf("t:en:w%d", i)] = "en"
+	c.dfWindow = 10
+	var stored []*DFBatch
+	batch := func(n int, lang string) {
+		var docs []*Doc
+		for i := range n {
+			id := fmt.Sprintf("b%d-%d", len(stored), i)
+			docs = append(docs, &Doc{ID: id, Lang: lang, Date: day("2025-01-01"),
+				Vec: Vector{{KeyOf("t:en:common"), 1}, {KeyOf(fmt.Sprintf("n:only%d", len(stored))), 1}}.Sort()})
+		}
+		c.Add(docs)
+		d := c.TakeDelta()
+		c.SetVersion(d, int64(len(stored)+1))
+		stored = append(stored, d)
 	}
-	c.DF["t:en:common"] = 5
-	c.pruneDF()
-	if _, ok := c.DF["t:en:w7"]; ok {
-		t.Error("a key seen once, in no event in memory, kept its count")
+	common, first := KeyOf("t:en:common"), KeyOf("n:only0")
+	batch(4, "de")
+	batch(4, "en")
+	batch(4, "en")
+	if c.NDocs != 12 || c.DF[common].N != 12 || c.DF[first].N != 4 || len(c.Window()) != 3 {
+		t.Fatalf("within the window: ndocs %d, common %d, first %d, %d batches", c.NDocs, c.DF[common].N, c.DF[first].N, len(c.Window()))
 	}
-	if _, ok := c.KeyLang["t:en:w7"]; ok {
-		t.Error("a pruned key kept its language")
+	if c.DF[common].Lang != LangMany || c.DF[first].Lang != LangOf("de") {
+		t.Errorf("languages: common %d, first %d", c.DF[common].Lang, c.DF[first].Lang)
 	}
-	if c.DF["t:en:common"] != 5 || c.DF["t:en:rare"] != 1 || c.KeyLang["t:en:rare"] == "" {
-		t.Errorf("pruned too much: common %d, rare %d", c.DF["t:en:common"], c.DF["t:en:rare"])
+	batch(4, "en") // 16 articles: the first batch leaves, 12 remain
+	if c.NDocs != 12 || c.DF[common].N != 12 || len(c.Window()) != 3 || c.Window()[0].Ver != 2 {
+		t.Fatalf("after the window moved: ndocs %d, common %d, %d batches from version %d", c.NDocs, c.DF[common].N, len(c.Window()), c.Window()[0].Ver)
+	}
+	if _, ok := c.DF[first]; ok {
+		t.Error("a key of the batch that left kept its count")
+	}
+	// Only the German batch saw it in German: the English ones left
+	// say English.
+	if c.DF[common].Lang != LangOf("en") {
+		t.Errorf("language of a key the window saw in English only: %d", c.DF[common].Lang)
+	}
+	// A batch the window holds is not counted again.
+	c.AddBatches(stored[3:])
+	if c.NDocs != 12 || c.DF[common].N != 12 {
+		t.Errorf("a held batch counted twice: ndocs %d, common %d", c.NDocs, c.DF[common].N)
+	}
+	// A writer given the same batches counts the same.
+	r := New(DefaultWeights())
+	r.dfWindow = 10
+	r.AddBatches(stored[1:])
+	if r.NDocs != c.NDocs || len(r.DF) != len(c.DF) || r.DF[common] != c.DF[common] {
+		t.Errorf("rebuilt window: ndocs %d keys %d common %+v; want %d %d %+v", r.NDocs, len(r.DF), r.DF[common], c.NDocs, len(c.DF), c.DF[common])
 	}
 }

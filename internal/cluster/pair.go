@@ -1,10 +1,7 @@
 package cluster
 
 import (
-	"cmp"
 	"math"
-	"slices"
-	"strings"
 	"time"
 )
 
@@ -58,17 +55,17 @@ const (
 )
 
 // keyFlags classifies every key of v once, so that comparing v with many
-// others needs no string inspection or KeyLang lookup per pair.
+// others needs no key language lookup per pair.
 func (c *Clusterer) keyFlags(v Vector) []uint8 {
 	out := make([]uint8, len(v))
 	for i, e := range v {
-		g := groupIndex(e.Key)
+		g := e.Key.group()
 		if g < 0 {
 			out[i] = flagNone
 			continue
 		}
 		f := uint8(g)
-		if !(g == gTerms || g == gNames && c.KeyLang[e.Key] != "*" && !strings.HasPrefix(e.Key, NSPlace+":")) {
+		if !(g == gTerms || g == gNames && c.DF[e.Key].Lang != LangMany && !e.Key.IsPlace()) {
 			f |= flagCross
 		}
 		out[i] = f
@@ -76,8 +73,8 @@ func (c *Clusterer) keyFlags(v Vector) []uint8 {
 	return out
 }
 
-// packedEntry is one entry of a vector prepared for pair scoring: a
-// 64-bit hash of its key, its weight and its key flags.
+// packedEntry is one entry of a vector prepared for pair scoring: its key,
+// its weight and its key flags.
 type packedEntry struct {
 	h uint64
 	w float32
@@ -86,14 +83,11 @@ type packedEntry struct {
 
 // packed is a vector prepared for pair scoring: its keys of some group,
 // those that count across languages first, then those that count within
-// one language only, each part sorted by key hash. Two vectors are then
-// merged comparing integers, not strings (string comparison was an eighth
-// of all CPU time), and a pair of articles in different languages — most
-// pairs of a multilingual event — walks the short cross part only. A key
-// has the same flags in both vectors of a pair (they depend on the key and
-// KeyLang alone), so merging part with part finds every shared key. Two
-// keys with one hash would count as one; at 64 bits that does not happen
-// in practice.
+// one language only, each part sorted by key. A pair of articles in
+// different languages — most pairs of a multilingual event — then walks
+// the short cross part only. A key has the same flags in both vectors of
+// a pair (they depend on the key and its language alone), so merging part
+// with part finds every shared key.
 type packed struct {
 	e     []packedEntry
 	cross int // e[:cross] count across languages
@@ -103,37 +97,20 @@ type packed struct {
 func (c *Clusterer) pack(v Vector) packed {
 	flags := c.keyFlags(v)
 	out := make([]packedEntry, 0, len(v))
-	for i, e := range v {
-		if flags[i] != flagNone {
-			out = append(out, packedEntry{h: keyHash(e.Key), w: e.Weight, f: flags[i]})
-		}
-	}
-	slices.SortFunc(out, func(a, b packedEntry) int {
-		ca, cb := a.f&flagCross != 0, b.f&flagCross != 0
-		if ca != cb {
-			if ca {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Compare(a.h, b.h)
-	})
 	n := 0
-	for n < len(out) && out[n].f&flagCross != 0 {
-		n++
+	for i, e := range v {
+		if flags[i] != flagNone && flags[i]&flagCross != 0 {
+			out = append(out, packedEntry{h: uint64(e.Key), w: e.Weight, f: flags[i]})
+			n++
+		}
 	}
+	for i, e := range v {
+		if flags[i] != flagNone && flags[i]&flagCross == 0 {
+			out = append(out, packedEntry{h: uint64(e.Key), w: e.Weight, f: flags[i]})
+		}
+	}
+	// v is sorted by key, so each part is too.
 	return packed{e: out, cross: n}
-}
-
-// keyHash is the 64-bit FNV-1a hash of a key: fixed across processes, so
-// that sums run in the same order in every run.
-func keyHash(k string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(k); i++ {
-		h ^= uint64(k[i])
-		h *= 1099511628211
-	}
-	return h
 }
 
 // pairFeatures is PairFeatures with both sides packed.
@@ -243,27 +220,48 @@ func (pw *pairWeights) prob(f [numPairFeatures]float64) float64 {
 }
 
 // Observe counts a batch's documents into the document frequencies and key
-// languages, as Add does first.
+// languages, as Add does first, and into the batch's delta (TakeDelta).
 func (c *Clusterer) Observe(docs []*Doc) {
+	if c.pending == nil {
+		c.pending = &DFBatch{}
+		c.window = append(c.window, c.pending)
+		c.pendingIdx = map[Key]int{}
+	}
+	p := c.pending
 	for _, d := range docs {
 		c.NDocs++
+		p.NDocs++
+		tag := LangGroup(d.Lang)
+		if tag == "" {
+			tag = "und"
+		}
+		lang := LangOf(tag)
 		for _, e := range d.Vec {
-			c.DF[e.Key]++
-			NoteKeyLang(c.KeyLang, e.Key, d.Lang)
+			st := c.DF[e.Key]
+			st.N++
+			st.Lang = st.Lang.merge(lang)
+			c.DF[e.Key] = st
+			if i, ok := c.pendingIdx[e.Key]; ok {
+				p.Keys[i].N++
+				p.Keys[i].Lang = p.Keys[i].Lang.merge(lang)
+			} else {
+				c.pendingIdx[e.Key] = len(p.Keys)
+				p.Keys = append(p.Keys, KeyCount{Key: e.Key, N: 1, Lang: lang})
+			}
 		}
 	}
 }
 
-// NoteKeyLang records in m that key was seen in an article of language
-// lang: the language's group the first time, "*" once a second group
-// has it.
-func NoteKeyLang(m map[string]string, key, lang string) {
-	g := LangGroup(lang)
-	if l, ok := m[key]; !ok {
-		m[key] = g
-	} else if l != g && l != "*" {
-		m[key] = "*"
+// merge returns the language of a key seen in l and then in m: the first
+// group seen, LangMany once a second one has it.
+func (l Lang) merge(m Lang) Lang {
+	switch {
+	case l == LangNone:
+		return m
+	case m == LangNone || l == m:
+		return l
 	}
+	return LangMany
 }
 
 // LangGroup returns the group whose languages share so much written

@@ -4,14 +4,11 @@ package cluster
 // that another process committed to a shared store. Known stories and
 // events are updated in place, so that the index and the stories' event
 // lists keep pointing at them, and the keys they gained are indexed; new
-// ones are added and indexed. df holds the current document frequency of
-// every key that changed, ndocs the current document count. Stories must
-// come complete (as stored); their Events lists are rebuilt here.
-func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, ndocs int) {
-	for k, n := range df {
-		c.DF[k] = n
-	}
-	c.NDocs = ndocs
+// ones are added and indexed. batches are the document frequencies the
+// other writers' batches added (AddBatches). Stories must come complete
+// (as stored); their Events lists are rebuilt here.
+func (c *Clusterer) Merge(stories []*Story, events []*Event, batches []*DFBatch) {
+	c.AddBatches(batches)
 	for _, s := range stories {
 		old := c.Stories[s.ID]
 		if old == nil {
@@ -21,7 +18,7 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 			continue
 		}
 		for k := range s.C.W {
-			if _, ok := old.C.W[k]; ok || group(Namespace(k)) != "names" {
+			if _, ok := old.C.W[k]; ok || !k.IsName() {
 				continue
 			}
 			list := c.storyPostings[k]
@@ -33,7 +30,6 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 		old.C, old.Min, old.Max, old.Dirty = s.C, s.Min, s.Max, false
 	}
 	for _, e := range events {
-		c.learnKeyLangs(e)
 		c.noteDate(e.Max)
 		e.Touched = c.Newest
 		old := c.Events[e.ID]
@@ -46,7 +42,7 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 			}
 			continue
 		}
-		fresh := []string{}
+		fresh := []Key{}
 		for k := range e.C.W {
 			if _, ok := old.C.W[k]; !ok {
 				fresh = append(fresh, k)
@@ -75,17 +71,6 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, df map[string]int, 
 	for _, s := range stories {
 		if cur := c.Stories[s.ID]; cur != nil {
 			c.rebase(cur)
-		}
-	}
-}
-
-// learnKeyLangs records the languages an event's member articles saw its
-// keys in, as Add does for the articles of a batch, so that keys seen by
-// another writer in several languages count across languages here too.
-func (c *Clusterer) learnKeyLangs(e *Event) {
-	for _, m := range e.Members {
-		for _, en := range m.Vec {
-			NoteKeyLang(c.KeyLang, en.Key, m.Lang)
 		}
 	}
 }

@@ -2,8 +2,8 @@
 // one article at a time, and explains every decision it makes.
 //
 // An article reaches the clusterer as a Doc: a sparse vector of namespaced
-// features ("n:drmb" a name key, "t:de:papst" a German word stem,
-// "d:2025-10-20" a date, "#:314" a number). Candidate events come from an
+// features (the name key "n:drmb", the German word stem "t:de:papst", the
+// date "d:2025-10-20", the number "#:314"), each hashed into a Key. Candidate events come from an
 // inverted index over the selective keys of recent events, never from a scan
 // of all events, so the work per article depends on how many events share
 // its keys, not on how many are stored.
@@ -14,8 +14,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
-	"strings"
 )
 
 // Feature namespaces. Terms are further split by language ("t:de").
@@ -31,7 +29,7 @@ const (
 
 // Entry is one feature of a vector.
 type Entry struct {
-	Key    string
+	Key    Key
 	Weight float32
 }
 
@@ -40,11 +38,10 @@ type Vector []Entry
 
 // Sort orders the entries by key and merges duplicates.
 func (v Vector) Sort() Vector {
-	// slices.SortFunc rather than sort.Slice: no reflection-based swaps,
-	// which took an eighth of the clustering time. Entries with one key
-	// are merged below, so their relative order does not matter (their
-	// weights are counts, whose float32 sum does not depend on order).
-	slices.SortFunc(v, func(a, b Entry) int { return strings.Compare(a.Key, b.Key) })
+	// Entries with one key are merged below, so their relative order does
+	// not matter (their weights are counts, whose float32 sum does not
+	// depend on order).
+	slices.SortFunc(v, func(a, b Entry) int { return cmp.Compare(a.Key, b.Key) })
 	out := v[:0]
 	for _, e := range v {
 		if n := len(out); n > 0 && out[n-1].Key == e.Key {
@@ -56,50 +53,63 @@ func (v Vector) Sort() Vector {
 	return out
 }
 
-// Namespace returns the namespace of a key: the part before the first
-// colon, and for terms the language too ("t:de"), because words of two
-// languages are never compared with each other.
-func Namespace(key string) string {
-	i := strings.IndexByte(key, ':')
-	if i < 0 {
-		return ""
+// find returns the index of key in the sorted vector v, or -1.
+func (v Vector) find(key Key) int {
+	i, ok := slices.BinarySearchFunc(v, key, func(e Entry, k Key) int { return cmp.Compare(e.Key, k) })
+	if !ok {
+		return -1
 	}
-	if key[:i] == NSTerm {
-		if j := strings.IndexByte(key[i+1:], ':'); j >= 0 {
-			return key[:i+1+j]
-		}
-	}
-	return key[:i]
+	return i
 }
 
-// group returns the similarity component a namespace belongs to.
-func group(ns string) string {
-	switch {
-	case ns == NSName || ns == NSPlace:
-		return "names"
-	case strings.HasPrefix(ns, NSTerm):
-		return "terms"
-	case ns == NSDate || ns == NSDay:
-		return "dates"
-	case ns == NSNumber:
-		return "numbers"
-	case ns == NSConcept:
-		return "concepts"
-	}
-	return ""
-}
+// groupName names the similarity groups in components and evidence.
+func groupName(g int) string { return groupNames[g] }
 
 // Centroid is the sum of the vectors of an event's or story's members,
-// with the squared norm of each namespace kept up to date so that a cosine
-// against it costs one pass over the smaller vector.
+// with the squared norm of each namespace (and words' language) kept up to
+// date so that a cosine against it costs one pass over the smaller vector.
 type Centroid struct {
-	W    map[string]float32
-	Norm map[string]float64 // namespace → sum of squares
+	W    map[Key]float32
+	Norm Norms
 }
+
+// Norms are the squared norms of a vector's namespaces (a word's language
+// apart): a handful, so a list beats a map.
+type Norms []spaceNorm
+
+type spaceNorm struct {
+	space uint16
+	sum   float64
+}
+
+// add adds d to the norm of a space.
+func (n *Norms) add(space uint16, d float64) {
+	for i := range *n {
+		if (*n)[i].space == space {
+			(*n)[i].sum += d
+			return
+		}
+	}
+	*n = append(*n, spaceNorm{space, d})
+}
+
+// get returns the norm of a space.
+func (n Norms) get(space uint16) float64 {
+	for _, x := range n {
+		if x.space == space {
+			return x.sum
+		}
+	}
+	return 0
+}
+
+// Of returns the squared norm of the namespace of key (words: of its
+// language), for tests and tools.
+func (n Norms) Of(key Key) float64 { return n.get(key.space()) }
 
 // NewCentroid returns an empty centroid.
 func NewCentroid() *Centroid {
-	return &Centroid{W: map[string]float32{}, Norm: map[string]float64{}}
+	return &Centroid{W: map[Key]float32{}}
 }
 
 // Add adds v scaled by f.
@@ -108,17 +118,14 @@ func (c *Centroid) Add(v Vector, f float32) {
 		old := c.W[e.Key]
 		nw := old + e.Weight*f
 		c.W[e.Key] = nw
-		c.Norm[Namespace(e.Key)] += float64(nw)*float64(nw) - float64(old)*float64(old)
+		c.Norm.add(e.Key.space(), float64(nw)*float64(nw)-float64(old)*float64(old))
 	}
 }
 
-// AddCentroid adds another centroid (used when events merge).
+// AddCentroid adds another centroid (used when events merge), in key
+// order so that the norms' sums come out the same every run.
 func (c *Centroid) AddCentroid(o *Centroid) {
-	v := make(Vector, 0, len(o.W))
-	for k, w := range o.W {
-		v = append(v, Entry{k, w})
-	}
-	c.Add(v, 1)
+	c.Add(o.Entries(), 1)
 }
 
 // Trim keeps the max heaviest entries, bounding memory for events that
@@ -138,8 +145,8 @@ func (c *Centroid) Trim(max int) {
 	selectHeaviest(v, max)
 	v = v[:max]
 	slices.SortFunc(v, heavierFirst)
-	c.W = make(map[string]float32, max)
-	c.Norm = map[string]float64{}
+	c.W = make(map[Key]float32, max)
+	c.Norm = nil
 	c.Add(v, 1)
 }
 
@@ -148,7 +155,7 @@ func heavierFirst(a, b Entry) int {
 	if a.Weight != b.Weight {
 		return cmp.Compare(b.Weight, a.Weight)
 	}
-	return strings.Compare(a.Key, b.Key)
+	return cmp.Compare(a.Key, b.Key)
 }
 
 // selectHeaviest reorders v so that its first k entries are the first k
@@ -191,7 +198,7 @@ func selectHeaviest(v []Entry, k int) {
 // c as it is.
 func (c *Centroid) trimmed(max int) *Centroid {
 	if len(c.W) <= max {
-		return &Centroid{W: maps.Clone(c.W), Norm: maps.Clone(c.Norm)}
+		return c.clone()
 	}
 	t := &Centroid{W: c.W, Norm: c.Norm}
 	t.Trim(max)
@@ -208,64 +215,92 @@ func (c *Centroid) Entries() Vector {
 }
 
 // norms returns the squared norm of each namespace of v.
-func norms(v Vector) map[string]float64 {
-	n := map[string]float64{}
+func norms(v Vector) Norms {
+	var n Norms
 	for _, e := range v {
-		n[Namespace(e.Key)] += float64(e.Weight) * float64(e.Weight)
+		n.add(e.Key.space(), float64(e.Weight)*float64(e.Weight))
 	}
 	return n
 }
 
+// groupCos are the cosines of a vector and a centroid, per similarity
+// group, for the groups both have.
+type groupCos struct {
+	cos [numGroups]float64
+	has [numGroups]bool
+}
+
+// get returns the cosine of group g (0 when the vector has none).
+func (gc *groupCos) get(g int) float64 { return gc.cos[g] }
+
+// components names the cosines, for evidence.
+func (gc *groupCos) components() map[string]float64 {
+	out := map[string]float64{}
+	for g := range gc.cos {
+		if gc.has[g] {
+			out[groupName(g)] = gc.cos[g]
+		}
+	}
+	return out
+}
+
 // cosines computes, per component group, the cosine between a doc vector
 // and a centroid, and collects the shared keys with their contribution.
-func cosines(v Vector, vn map[string]float64, c *Centroid) (map[string]float64, []Shared) {
-	dots := map[string]float64{}
+func cosines(v Vector, vn Norms, c *Centroid) (groupCos, []Shared) {
+	var gc groupCos
+	var dot, na, nc [numGroups]float64
 	var shared []Shared
 	for _, e := range v {
 		w, ok := c.W[e.Key]
 		if !ok || w <= 0 {
 			continue
 		}
-		ns := Namespace(e.Key)
-		d := float64(e.Weight) * float64(w)
-		dots[ns] += d
-		shared = append(shared, Shared{Key: e.Key, Contribution: d})
-	}
-	out := map[string]float64{}
-	// Per group, the cosine over the namespaces the group spans: names and
-	// places together, dates and month-days together.
-	type acc struct{ dot, na, nc float64 }
-	groups := map[string]*acc{}
-	for ns, n := range vn {
-		g := group(ns)
-		if g == "" {
+		g := e.Key.group()
+		if g < 0 {
 			continue
 		}
-		a := groups[g]
-		if a == nil {
-			a = &acc{}
-			groups[g] = a
-		}
-		a.dot += dots[ns]
-		a.na += n
-		a.nc += c.Norm[ns]
+		d := float64(e.Weight) * float64(w)
+		dot[g] += d
+		shared = append(shared, Shared{key: e.Key, Contribution: d})
 	}
-	for g, a := range groups {
-		if a.na > 0 && a.nc > 0 {
-			out[g] = a.dot / math.Sqrt(a.na*a.nc)
+	// Per group, the cosine over the namespaces the group spans (names
+	// and places together, dates and month-days together), counting of
+	// the centroid only the namespaces the vector has: words of other
+	// languages never meet the vector's.
+	for _, n := range vn {
+		g := nsGroup[n.space>>langBits]
+		if g < 0 {
+			continue
+		}
+		na[g] += n.sum
+		nc[g] += c.Norm.get(n.space)
+	}
+	for g := range gc.cos {
+		if na[g] > 0 && nc[g] > 0 {
+			gc.cos[g] = dot[g] / math.Sqrt(na[g]*nc[g])
+			gc.has[g] = true
 		}
 	}
 	// Normalise contributions so they read as shares of the cosine.
-	sort.Slice(shared, func(i, j int) bool { return shared[i].Contribution > shared[j].Contribution })
-	return out, shared
+	slices.SortStableFunc(shared, func(a, b Shared) int {
+		if a.Contribution != b.Contribution {
+			return cmp.Compare(b.Contribution, a.Contribution)
+		}
+		return cmp.Compare(a.key, b.key)
+	})
+	return gc, shared
 }
 
 // Shared is one feature an article or event shares with the group it
-// joined, with how much it added to the similarity.
+// joined, with how much it added to the similarity. Key is the feature's
+// namespace letter and its label ("n:Trump", "t:summit", "d:2025-10-17"):
+// what a reader needs to tell a name from a word of the same spelling.
 type Shared struct {
 	Key          string  `json:"key"`
 	Label        string  `json:"label,omitempty"`
 	Contribution float64 `json:"contribution"`
+
+	key Key
 }
 
 // Weigh scales a raw vector by rarity as Add does (for analysis tools).
@@ -275,11 +310,11 @@ func (c *Clusterer) Weigh(v Vector) Vector { return c.weigh(v) }
 func PairCos(a, b Vector) map[string]float64 {
 	cen := NewCentroid()
 	cen.Add(b, 1)
-	out, _ := cosines(a, norms(a), cen)
-	return out
+	gc, _ := cosines(a, norms(a), cen)
+	return gc.components()
 }
 
 // clone returns a copy of c.
 func (c *Centroid) clone() *Centroid {
-	return &Centroid{W: maps.Clone(c.W), Norm: maps.Clone(c.Norm)}
+	return &Centroid{W: maps.Clone(c.W), Norm: slices.Clone(c.Norm)}
 }

@@ -4,6 +4,8 @@
 package features
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,14 +71,8 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		rec.Date = date.Format(time.DateOnly)
 	}
 
-	var vec cluster.Vector
-	labels := map[string]string{}
-	add := func(key string, w float32, label string) {
-		vec = append(vec, cluster.Entry{Key: key, Weight: w})
-		if _, ok := labels[key]; !ok && label != "" {
-			labels[key] = label
-		}
-	}
+	var b docBuilder
+	add := b.add
 
 	// The headline and lead say what an article is about; later
 	// paragraphs often recall earlier or coming happenings. Names and
@@ -93,9 +89,15 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		if m.Canonical != "" && (strings.HasPrefix(m.Canonical, "country:") || strings.HasPrefix(m.Canonical, "city:")) {
 			ns = cluster.NSPlace
 		}
-		add(ns+":"+m.Key, float32(m.Count), m.Surface)
+		// A gazetteer or alias id reads as its English name, so that an
+		// event's label reads the same whichever language came first.
+		label := CanonicalName(m.Key)
+		if label == "" {
+			label = m.Surface
+		}
+		add(cluster.MakeKey(ns, 0, m.Key), float32(m.Count), label)
 		if stem, ok := nameStem(m.Key); ok {
-			add(cluster.NSName+":"+stem, float32(m.Count), m.Surface)
+			add(cluster.MakeKey(cluster.NSName, 0, stem), float32(m.Count), m.Surface)
 		}
 	}
 
@@ -103,7 +105,7 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 	// names and words do.
 	leadConcepts := concept.Find(a.Lang, a.Title+"\n"+lead)
 	for cpt, n := range concept.Find(a.Lang, text) {
-		add(cluster.NSConcept+":"+cpt, float32(n+(LeadBoost-1)*leadConcepts[cpt]), cpt)
+		add(cluster.MakeKey(cluster.NSConcept, 0, cpt), float32(n+(LeadBoost-1)*leadConcepts[cpt]), cpt)
 	}
 
 	seenDate := map[string]bool{}
@@ -116,16 +118,17 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 			seenDate[s] = true
 		}
 		if m.Date.Year != 0 {
-			add(cluster.NSDate+":"+s, 1, s)
+			add(cluster.MakeKey(cluster.NSDate, 0, s), 1, s)
 		}
-		md := m.Date.String()[len(m.Date.String())-5:]
-		add(cluster.NSDay+":"+md, 1, md)
+		md := s[len(s)-5:]
+		add(cluster.MakeKey(cluster.NSDay, 0, md), 1, md)
 	}
 
 	lang := a.Lang
 	if lang == "" {
 		lang = "und"
 	}
+	langKey := cluster.LangOf(lang)
 	seenNum := map[string]bool{}
 	leadEnd := len(text) - len(a.Text) + len(lead)
 	for _, w := range textproc.Words(text) {
@@ -139,7 +142,7 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 					rec.Numbers = append(rec.Numbers, n)
 					seenNum[n] = true
 				}
-				add(cluster.NSNumber+":"+n, 1, n)
+				add(cluster.MakeKey(cluster.NSNumber, 0, n), 1, n)
 			}
 			continue
 		}
@@ -148,9 +151,44 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 			continue
 		}
 		stem := textproc.Stem(lang, lw)
-		add(cluster.NSTerm+":"+lang+":"+stem, weight, lw)
+		add(cluster.MakeKey(cluster.NSTerm, langKey, stem), weight, lw)
 	}
-	return rec, &cluster.Doc{ID: a.ID, Lang: a.Lang, Date: date, Vec: vec.Sort(), Labels: labels, Mentioned: mentioned}
+	vec, labels := b.done()
+	return rec, &cluster.Doc{ID: a.ID, Lang: a.Lang, Date: date, Vec: vec, Labels: labels, Mentioned: mentioned}
+}
+
+// docBuilder collects an article's features with their labels.
+type docBuilder struct {
+	e []labeled
+}
+
+type labeled struct {
+	cluster.Entry
+	label string
+}
+
+func (b *docBuilder) add(key cluster.Key, w float32, label string) {
+	b.e = append(b.e, labeled{cluster.Entry{Key: key, Weight: w}, label})
+}
+
+// done returns the vector, sorted by key with the weights of a key
+// summed, and each key's label: the first one given.
+func (b *docBuilder) done() (cluster.Vector, []string) {
+	slices.SortStableFunc(b.e, func(x, y labeled) int { return cmp.Compare(x.Key, y.Key) })
+	vec := make(cluster.Vector, 0, len(b.e))
+	labels := make([]string, 0, len(b.e))
+	for _, e := range b.e {
+		if n := len(vec); n > 0 && vec[n-1].Key == e.Key {
+			vec[n-1].Weight += e.Weight
+			if labels[n-1] == "" {
+				labels[n-1] = e.label
+			}
+			continue
+		}
+		vec = append(vec, e.Entry)
+		labels = append(labels, e.label)
+	}
+	return vec, labels
 }
 
 // latestYear returns the latest year from 1900 up to the current one that

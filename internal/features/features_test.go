@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"storyline/internal/article"
+	"storyline/internal/cluster"
 )
 
 func TestNumber(t *testing.T) {
@@ -46,9 +47,9 @@ func seed(t *testing.T, id, lang string) *article.Article {
 	return &a
 }
 
-func keys(t *testing.T, a *article.Article) (*Record, map[string]float32) {
+func keys(t *testing.T, a *article.Article) (*Record, map[cluster.Key]float32) {
 	rec, d := Extract(a)
-	m := map[string]float32{}
+	m := map[cluster.Key]float32{}
 	for _, e := range d.Vec {
 		m[e.Key] = e.Weight
 	}
@@ -67,14 +68,14 @@ func TestExtractSeeds(t *testing.T) {
 		t.Errorf("hi seed (no header): date %q from %q, want one from its text in 2025-10-16..23", hi.Date, hi.DateSource)
 	}
 	for _, want := range []string{"d:2025-10-17", "d:2025-10-20", "p:city:Budapest"} {
-		if sqKeys[want] == 0 {
+		if sqKeys[cluster.KeyOf(want)] == 0 {
 			t.Errorf("sq seed lacks %s", want)
 		}
 	}
 	// The names that make the event cross-lingual share keys in all three.
 	shared := 0
 	for k := range sqKeys {
-		if strings.HasPrefix(k, "n:") && hiKeys[k] > 0 && viKeys[k] > 0 {
+		if k.Letter() == cluster.NSName && hiKeys[k] > 0 && viKeys[k] > 0 {
 			shared++
 		}
 	}
@@ -83,13 +84,13 @@ func TestExtractSeeds(t *testing.T) {
 	}
 	// Words stay within their language.
 	for k := range hiKeys {
-		if strings.HasPrefix(k, "t:") && !strings.HasPrefix(k, "t:hi:") {
+		if k.IsTerm() && k.TermLang() != cluster.LangOf("hi") {
 			t.Errorf("Hindi article has a word key of another language: %s", k)
 		}
 	}
 	concepts := 0
 	for k := range sqKeys {
-		if strings.HasPrefix(k, "c:") {
+		if k.Letter() == cluster.NSConcept {
 			concepts++
 		}
 	}
@@ -104,21 +105,18 @@ func TestLeadCountsMore(t *testing.T) {
 	body := strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 12)
 	lead := &article.Article{ID: "a", Lang: "en", Text: "Police said Rinderknecht was arrested in Florida. " + body}
 	late := &article.Article{ID: "b", Lang: "en", Text: body + " Police said Rinderknecht was arrested in Florida."}
-	_, lk := keys(t, lead)
-	_, bk := keys(t, late)
-	var lw, bw float32
-	for k, w := range lk {
-		if strings.HasPrefix(k, "n:") && strings.Contains(k, "rmdrgmsd") {
-			lw = w
+	weight := func(a *article.Article) float32 {
+		_, d := Extract(a)
+		for i, e := range d.Vec {
+			if e.Key.Letter() == cluster.NSName && d.Labels[i] == "Rinderknecht" {
+				return e.Weight
+			}
 		}
+		return 0
 	}
-	for k, w := range bk {
-		if strings.HasPrefix(k, "n:") && strings.Contains(k, "rmdrgmsd") {
-			bw = w
-		}
-	}
+	lw, bw := weight(lead), weight(late)
 	if lw == 0 || bw == 0 || lw <= bw {
-		t.Errorf("name weight in headline %v, in body %v; want both found and the headline heavier (keys %v)", lw, bw, lk)
+		t.Errorf("name weight in headline %v, in body %v; want both found and the headline heavier", lw, bw)
 	}
 }
 

@@ -73,19 +73,23 @@ func (p *Pipeline) await() error {
 	if f.err != nil {
 		return p.failed(f.err)
 	}
-	p.committed(f.batch.Version)
+	p.committed(f.batch)
 	return nil
 }
 
-// committed notes that this pipeline's batch was stored as version v.
-// p.version is the version up to which the store's commits are all in
-// memory: when another writer committed between (v is not the next
-// version), it stays, so that the next refresh reads that commit — and
-// this one again, which changes nothing as long as no batch has been
-// clustered since.
-func (p *Pipeline) committed(v int64) {
-	if v == p.version+1 {
-		p.version = v
+// committed notes that this pipeline's batch b was stored (as version
+// b.Version). p.version is the version up to which the store's commits are
+// all in memory: when another writer committed between (the batch's is not
+// the next version), it stays, so that the next refresh reads that commit —
+// and this one again, which changes nothing as long as no batch has been
+// clustered since (and the document frequencies of a batch the window
+// holds are not counted twice).
+func (p *Pipeline) committed(b *store.Batch) {
+	if b.DF != nil {
+		p.c.SetVersion(b.DF, b.Version)
+	}
+	if b.Version == p.version+1 {
+		p.version = b.Version
 	}
 }
 

@@ -209,10 +209,9 @@ func (p *Pipeline) originalEvents(ctx context.Context, ids []string) (map[string
 // its original's event without weighing it again. A copy whose original
 // cannot be found loses its mark; a copy a person moved out of its
 // original's event is clustered as an ordinary article but keeps its mark.
-// plain[i] reports whether docs[i] was clustered as an ordinary article,
-// so that its features count in the document frequencies.
-func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks []copyMark) (assigns []cluster.Assignment, links []cluster.StoryLink, plain []bool, err error) {
-	plain = make([]bool, len(docs))
+// Only the articles clustered as ordinary ones count in the document
+// frequencies (cluster.TakeDelta).
+func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks []copyMark) (assigns []cluster.Assignment, links []cluster.StoryLink, err error) {
 	inBatch := make(map[string]bool, len(docs))
 	for _, d := range docs {
 		inBatch[d.ID] = true
@@ -222,7 +221,6 @@ func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks 
 	for i, d := range docs {
 		switch of := marks[i].of; {
 		case of == "":
-			plain[i] = true
 			originals = append(originals, d)
 		case !inBatch[of]:
 			stored = append(stored, of)
@@ -230,7 +228,7 @@ func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks 
 	}
 	events, err := p.originalEvents(ctx, stored)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	if len(originals) > 0 {
 		assigns, links = p.c.Add(originals)
@@ -247,7 +245,7 @@ func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks 
 		}
 	}
 	if err := p.recall(ctx, away); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	var rest []*cluster.Doc
 	for i, d := range docs {
@@ -265,12 +263,11 @@ func (p *Pipeline) clusterBatch(ctx context.Context, docs []*cluster.Doc, marks 
 		} else {
 			m.of, m.sim = "", 0
 		}
-		plain[i] = true
 		rest = append(rest, d)
 	}
 	if len(rest) > 0 {
 		a2, l2 := p.c.Add(rest)
 		assigns, links = append(assigns, a2...), append(links, l2...)
 	}
-	return assigns, links, plain, nil
+	return assigns, links, nil
 }

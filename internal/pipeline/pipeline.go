@@ -7,8 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 	"runtime"
 	"sort"
 	"strings"
@@ -84,9 +82,7 @@ func (p *Pipeline) load(ctx context.Context, w cluster.Weights) error {
 	if state.Recent != nil {
 		c.SetRecent(state.Recent)
 	}
-	c.DF = state.DF
-	c.KeyLang = state.KeyLang
-	c.NDocs = state.NDocs
+	c.AddBatches(state.DF)
 	c.Restore(state.Stories, state.Events)
 	c.Evict()
 	p.c, p.version = c, state.Version
@@ -243,8 +239,7 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 		return res, p.await()
 	}
 	marks := p.findCopies(fresh, pr.sigs)
-	ndocsBefore := p.c.NDocs
-	assigns, links, plain, err := p.clusterBatch(ctx, docs, marks)
+	assigns, links, err := p.clusterBatch(ctx, docs, marks)
 	if err != nil {
 		return res, p.failed(err)
 	}
@@ -261,9 +256,9 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 		Labels:   map[string]string{},
 		Links:    map[string]cluster.StoryLink{},
 		SLabels:  map[string]string{},
-		DFDelta:  map[string]int{},
-		KeyLang:  map[string]string{},
-		NDocs:    p.c.NDocs - ndocsBefore,
+		// What the originals added to the document frequencies (a copy
+		// is not counted again).
+		DF: p.c.TakeDelta(),
 
 		Signatures: map[string][]byte{},
 	}
@@ -291,13 +286,6 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 		for _, n := range rec.Names {
 			b.Mentions[a.ID] = append(b.Mentions[a.ID], store.Mention{Key: n.Key, Surface: n.Surface, Kind: n.Kind, Count: n.Count})
 		}
-		if !plain[i] {
-			continue // a copy is not counted again in document frequencies
-		}
-		for _, e := range docs[i].Vec {
-			b.DFDelta[e.Key]++
-			cluster.NoteKeyLang(b.KeyLang, e.Key, a.Lang)
-		}
 	}
 	for _, l := range links {
 		b.Links[l.EventID] = l
@@ -323,7 +311,7 @@ func (p *Pipeline) apply(ctx context.Context, pr *prepared, reject func(*article
 		if err := p.st.Commit(ctx, b); err != nil {
 			return res, p.failed(fmt.Errorf("commit batch: %w", err))
 		}
-		p.committed(b.Version)
+		p.committed(b)
 	}
 	for _, e := range events {
 		e.Dirty, e.MembersStored = false, true
@@ -371,21 +359,21 @@ func parallel(n int, fn func(int)) {
 // A word of an uncased script (Devanagari, Arabic, Han…) counts as a name
 // only when it was seen in other languages too: in those scripts every
 // word is a name candidate, and most are common words.
-func Label(cl *cluster.Clusterer, c *cluster.Centroid, labels map[string]string, n int) string {
+func Label(cl *cluster.Clusterer, c *cluster.Centroid, labels map[cluster.Key]string, n int) string {
 	type kv struct {
-		k string
+		k cluster.Key
 		w float32
 	}
 	var top []kv
 	for k, w := range c.W {
-		g := cluster.Namespace(k)
-		if g != cluster.NSName && g != cluster.NSPlace {
+		if !k.IsName() {
 			continue
 		}
-		if labels[k] == "" || strings.Contains(k, " ") && !strings.Contains(labels[k], " ") {
+		l := labels[k]
+		if l == "" || k.Multiword() && !strings.Contains(l, " ") {
 			continue
 		}
-		if !isCased(labels[k]) && !cl.MultiLingual(k) {
+		if !isCased(l) && !cl.MultiLingual(k) {
 			continue
 		}
 		top = append(top, kv{k, w})
@@ -394,15 +382,17 @@ func Label(cl *cluster.Clusterer, c *cluster.Centroid, labels map[string]string,
 		if top[i].w != top[j].w {
 			return top[i].w > top[j].w
 		}
+		// Of equal weight, the fuller name first ("Abu Dhabi" before
+		// "Dhabi"), so that the shorter one is the one left out as a part.
+		if li, lj := len(labels[top[i].k]), len(labels[top[j].k]); li != lj {
+			return li > lj
+		}
 		return top[i].k < top[j].k
 	})
 	var out []string
 	seen := map[string]bool{}
 	for _, t := range top {
-		l := canonicalName(t.k)
-		if l == "" {
-			l = labels[t.k]
-		}
+		l := labels[t.k]
 		low := strings.ToLower(l)
 		dup := false
 		for s := range seen {
@@ -424,7 +414,7 @@ func Label(cl *cluster.Clusterer, c *cluster.Centroid, labels map[string]string,
 }
 
 func storyLabel(c *cluster.Clusterer, s *cluster.Story) string {
-	labels := map[string]string{}
+	labels := map[cluster.Key]string{}
 	for _, e := range s.Events {
 		for k, l := range e.Labels {
 			if old, ok := labels[k]; !ok || !isCased(old) && isCased(l) {
@@ -439,33 +429,4 @@ func storyLabel(c *cluster.Clusterer, s *cluster.Story) string {
 func isCased(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsUpper(r) || unicode.IsLower(r)
-}
-
-// canonicalName gives a gazetteer or alias key its name in English
-// ("p:country:RU" → "Russia", "p:city:Budapest" → "Budapest",
-// "n:org:White House" → "White House"), so that a label reads the same
-// whichever language's article came first; "" for other keys.
-func canonicalName(key string) string {
-	_, id, ok := strings.Cut(key, ":")
-	if !ok {
-		return ""
-	}
-	kind, name, ok := strings.Cut(id, ":")
-	if !ok || name == "" {
-		return ""
-	}
-	switch kind {
-	case "country":
-		r, err := language.ParseRegion(name)
-		if err != nil {
-			return ""
-		}
-		if n := display.English.Regions().Name(r); n != "" {
-			return n
-		}
-		return ""
-	case "city", "org", "person", "place":
-		return name
-	}
-	return ""
 }

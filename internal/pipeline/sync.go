@@ -79,15 +79,7 @@ func (p *Pipeline) refresh(ctx context.Context) error {
 		return fmt.Errorf("refresh clustering state: %w", err)
 	}
 	if ch.Version != p.version {
-		p.c.Merge(ch.Stories, ch.Events, ch.DF, ch.NDocs)
-		for k, l := range ch.KeyLang {
-			if old, ok := p.c.KeyLang[k]; !ok || old != l && old != "*" {
-				if ok {
-					l = "*"
-				}
-				p.c.KeyLang[k] = l
-			}
-		}
+		p.c.Merge(ch.Stories, ch.Events, ch.DF)
 		p.version = ch.Version
 		// The copy index learns only this pipeline's batches
 		// (remember): read it again, with the others' articles.

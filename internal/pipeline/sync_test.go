@@ -243,13 +243,21 @@ func TestConcurrentWritersMatchOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.NDocs != b.NDocs || len(a.DF) != len(b.DF) {
-		t.Errorf("state differs: ndocs %d vs %d, %d vs %d keys", a.NDocs, b.NDocs, len(a.DF), len(b.DF))
+	da, db := sumDF(a.DF), sumDF(b.DF)
+	if da.NDocs != db.NDocs || len(da.DF) != len(db.DF) {
+		t.Errorf("state differs: ndocs %d vs %d, %d vs %d keys", da.NDocs, db.NDocs, len(da.DF), len(db.DF))
 	}
-	for k, n := range a.DF {
-		if b.DF[k] != n {
-			t.Errorf("df[%s] = %d with two writers, %d with one", k, b.DF[k], n)
+	for k, n := range da.DF {
+		if db.DF[k] != n {
+			t.Errorf("df[%v] = %+v with two writers, %+v with one", k, db.DF[k], n)
 			break
 		}
 	}
+}
+
+// sumDF counts stored batches of document frequencies as a clusterer does.
+func sumDF(batches []*cluster.DFBatch) *cluster.Clusterer {
+	c := cluster.New(cluster.DefaultWeights())
+	c.AddBatches(batches)
+	return c
 }

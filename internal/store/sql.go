@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -145,6 +147,80 @@ var migrations = []string{
 	){{without_rowid}};
 	INSERT INTO mention_keys (key, article_id) SELECT DISTINCT key, article_id FROM mentions;
 	DROP TABLE mentions`,
+	// 8: document frequencies as each batch's counts (cluster/df.go): one
+	// row a batch instead of an upsert for each of its tens of thousands
+	// of keys, and a writer reads only the window's batches. The counts
+	// of the df table are carried over as one batch (migrateDF).
+	`CREATE TABLE df_batches (
+		ver {{bigint}} PRIMARY KEY,
+		ndocs INTEGER NOT NULL,
+		counts {{blob}} NOT NULL
+	)`,
+}
+
+// goMigrations complete the migrations whose work SQL cannot do, in the
+// same transaction, after their SQL.
+var goMigrations = map[int]func(ctx context.Context, s *SQL, tx *sql.Tx) error{
+	8: migrateDF,
+}
+
+// migrateDF turns the document frequencies of a store written before
+// migration 8 (one row per key, keyed by the key's text) into one batch of
+// counts with hashed keys, as a version of its own, and empties the table.
+func migrateDF(ctx context.Context, s *SQL, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT key, n, lang FROM df`)
+	if err != nil {
+		return err
+	}
+	counts := map[cluster.Key]cluster.KeyStat{}
+	for rows.Next() {
+		var k, l string
+		var n int64
+		if err := rows.Scan(&k, &n, &l); err != nil {
+			rows.Close()
+			return err
+		}
+		key := cluster.KeyOf(k)
+		st := counts[key]
+		st.N += int32(min(n, math.MaxInt32))
+		if l == "*" || st.Lang != cluster.LangNone && st.Lang != cluster.LangOf(l) {
+			st.Lang = cluster.LangMany
+		} else {
+			st.Lang = cluster.LangOf(l)
+		}
+		counts[key] = st
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var nd string
+	if err := tx.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'ndocs'`).Scan(&nd); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	ndocs, _ := strconv.Atoi(nd)
+	if len(counts) > 0 || ndocs > 0 {
+		b := &cluster.DFBatch{NDocs: ndocs}
+		for k, st := range counts {
+			b.Keys = append(b.Keys, cluster.KeyCount{Key: k, N: st.N, Lang: st.Lang})
+		}
+		slices.SortFunc(b.Keys, func(x, y cluster.KeyCount) int { return cmp.Compare(x.Key, y.Key) })
+		// The batch needs a version of its own, older than any to come.
+		ver, err := s.bumpVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO df_batches (ver, ndocs, counts) VALUES (?, ?, ?)`), ver, ndocs, encodeDFBatch(b)); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM meta WHERE k = 'ndocs'`); err != nil {
+		return err
+	}
+	// Emptied, not dropped: migration 2001 of a new store, which runs
+	// after this list, still alters it; 2003 drops it.
+	_, err = tx.ExecContext(ctx, `DELETE FROM df`)
+	return err
 }
 
 // SQL is the Store over database/sql.
@@ -230,6 +306,11 @@ func (s *SQL) applyMigration(ctx context.Context, v int, m string) error {
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("%w in %.60q", err, strings.TrimSpace(stmt))
+			}
+		}
+		if fn := goMigrations[v]; fn != nil && v < 1000 {
+			if err := fn(ctx, s, tx); err != nil {
+				return err
 			}
 		}
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`), v, time.Now().UTC().Format(time.RFC3339))
@@ -374,7 +455,7 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 				members = encodeMembers(e.Members)
 			}
 			if _, err := upEv.ExecContext(ctx, e.ID, e.StoryID, b.Labels[e.ID], Day(e.Date()), Day(e.Min), Day(e.Max), Day(e.Touched), e.N,
-				jsonString(e.Langs), jsonString(e.Labels), encodeCentroid(e.C), e.DateSum, e.DateN, score, evidence,
+				jsonString(e.Langs), encodeLabels(e.Labels), encodeCentroid(e.C), e.DateSum, e.DateN, score, evidence,
 				jsonString(nonNil(blocked)), ver, members, linked, linked, !e.MembersStored, !e.MembersStored); err != nil {
 				return fmt.Errorf("store event %s: %w", e.ID, err)
 			}
@@ -391,26 +472,9 @@ func (s *SQL) Commit(ctx context.Context, b *Batch) error {
 				return fmt.Errorf("store story %s: %w", st.ID, err)
 			}
 		}
-		keys := make([]string, 0, len(b.DFDelta))
-		for k := range b.DFDelta {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys) // a fixed order keeps concurrent writers from deadlocking
-		dfRows := make([][]any, len(keys))
-		for i, k := range keys {
-			dfRows[i] = []any{k, b.DFDelta[k], ver, b.KeyLang[k]}
-		}
-		// A key seen in another language than before becomes '*'.
-		if err := s.insertRows(ctx, tx, insertQuery{`INSERT INTO df (key, n, ver, lang) VALUES `,
-			` ON CONFLICT (key) DO UPDATE SET n = df.n + excluded.n, ver = excluded.ver,
-			lang = CASE WHEN df.lang = '' OR df.lang = excluded.lang THEN excluded.lang ELSE '*' END`}, dfRows); err != nil {
-			return fmt.Errorf("store document frequencies: %w", err)
-		}
-		if b.NDocs != 0 {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO meta (k, v) VALUES ('ndocs', ?)
-				ON CONFLICT (k) DO UPDATE SET v = CAST(CAST(meta.v AS INTEGER) + CAST(excluded.v AS INTEGER) AS TEXT)`),
-				strconv.Itoa(b.NDocs)); err != nil {
-				return err
+		if d := b.DF; d != nil && (d.NDocs > 0 || len(d.Keys) > 0) {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO df_batches (ver, ndocs, counts) VALUES (?, ?, ?)`), ver, d.NDocs, encodeDFBatch(d)); err != nil {
+				return fmt.Errorf("store document frequencies: %w", err)
 			}
 		}
 		return s.commitCorrection(ctx, tx, b)
@@ -451,39 +515,11 @@ func (s *SQL) LoadRecentState(ctx context.Context, events, stories time.Duration
 	sort.Strings(days)
 	newest := ParseDay(days[int(float64(len(days)-1)*cluster.NewestQuantile)])
 	evCut, stCut := Day(newest.Add(-events)), Day(newest.Add(-stories))
-	// Keys counted once are most of the document frequencies of a big
-	// store (misspellings, rare numbers, character pairs); only those the
-	// events read hold are needed, as in the clusterer's own pruning.
 	st, err := s.loadStateWhere(ctx,
 		s.q(` WHERE max_date >= ? OR id IN (SELECT story_id FROM events WHERE `+recentEvent+`)`), []any{stCut, evCut, evCut},
-		s.q(` WHERE `+recentEvent), []any{evCut, evCut},
-		` WHERE n > 1`, nil)
+		s.q(` WHERE `+recentEvent), []any{evCut, evCut}, -1)
 	if err != nil {
 		return nil, err
-	}
-	var held []any
-	seen := map[string]bool{}
-	hold := func(k string) {
-		if _, ok := st.DF[k]; !ok && !seen[k] {
-			seen[k] = true
-			held = append(held, k)
-		}
-	}
-	for _, e := range st.Events {
-		for k := range e.C.W {
-			hold(k)
-		}
-		for _, m := range e.Members {
-			for _, en := range m.Vec {
-				hold(en.Key)
-			}
-		}
-	}
-	for start := 0; start < len(held); start += 500 {
-		part := held[start:min(len(held), start+500)]
-		if err := s.readDF(ctx, st, s.q(` WHERE key IN (`+placeholders(len(part))+`)`), part); err != nil {
-			return nil, err
-		}
 	}
 	st.Recent = recent
 	return st, nil
@@ -518,13 +554,14 @@ func (s *SQL) loadState(ctx context.Context, since int64) (*State, error) {
 	if since >= 0 {
 		where, args = s.q(" WHERE ver > ?"), []any{since}
 	}
-	return s.loadStateWhere(ctx, where, args, where, args, where, args)
+	return s.loadStateWhere(ctx, where, args, where, args, since)
 }
 
-// loadStateWhere reads the stories, events and document frequencies that
-// three WHERE clauses select.
-func (s *SQL) loadStateWhere(ctx context.Context, stWhere string, stArgs []any, evWhere string, evArgs []any, dfWhere string, dfArgs []any) (*State, error) {
-	st := &State{DF: map[string]int{}, KeyLang: map[string]string{}}
+// loadStateWhere reads the stories and events that two WHERE clauses
+// select, and the document frequencies of the batches committed after
+// version dfSince (with dfSince < 0: of the window).
+func (s *SQL) loadStateWhere(ctx context.Context, stWhere string, stArgs []any, evWhere string, evArgs []any, dfSince int64) (*State, error) {
+	st := &State{}
 	var err error
 	if st.Version, err = s.version(ctx); err != nil {
 		return nil, err
@@ -554,38 +591,48 @@ func (s *SQL) loadStateWhere(ctx context.Context, stWhere string, stArgs []any, 
 	if st.Events, err = s.clusterEvents(ctx, evWhere, evArgs...); err != nil {
 		return nil, err
 	}
-	if err := s.readDF(ctx, st, dfWhere, dfArgs); err != nil {
+	if st.DF, err = s.dfBatches(ctx, dfSince); err != nil {
 		return nil, err
 	}
-	var nd string
-	err = s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'ndocs'`).Scan(&nd)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
-	}
-	st.NDocs, _ = strconv.Atoi(nd)
 	return st, nil
 }
 
-// readDF adds to st the document frequencies and key languages a WHERE
-// clause selects.
-func (s *SQL) readDF(ctx context.Context, st *State, where string, args []any) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, n, lang FROM df`+where, args...)
+// dfBatches reads the document frequencies of the batches committed after
+// version since, oldest first, or with since < 0 those of the latest
+// batches that hold cluster.DFWindow articles (all while there are fewer).
+func (s *SQL) dfBatches(ctx context.Context, since int64) ([]*cluster.DFBatch, error) {
+	q, args := `SELECT ver, ndocs, counts FROM df_batches ORDER BY ver DESC`, []any(nil)
+	if since >= 0 {
+		q, args = s.q(`SELECT ver, ndocs, counts FROM df_batches WHERE ver > ? ORDER BY ver`), []any{since}
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []*cluster.DFBatch
+	total := 0
 	for rows.Next() {
-		var k, l string
-		var n int
-		if err := rows.Scan(&k, &n, &l); err != nil {
-			return err
+		b := &cluster.DFBatch{}
+		var counts []byte
+		if err := rows.Scan(&b.Ver, &b.NDocs, &counts); err != nil {
+			return nil, err
 		}
-		st.DF[k] = n
-		if l != "" {
-			st.KeyLang[k] = l
+		if b.Keys, err = decodeDFBatch(counts); err != nil {
+			return nil, fmt.Errorf("document frequencies of version %d: %w", b.Ver, err)
+		}
+		out = append(out, b)
+		if total += b.NDocs; since < 0 && total >= cluster.DFWindow {
+			break
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if since < 0 {
+		slices.Reverse(out)
+	}
+	return out, nil
 }
 
 // clusterEvents reads the clustering state of the events a WHERE clause
@@ -609,14 +656,15 @@ func (s *SQL) clusterEvents(ctx context.Context, where string, args ...any) ([]*
 		e.Min, e.Max, e.Touched = ParseDay(mn), ParseDay(mx), ParseDay(touched)
 		var blocked []string
 		err1 := json.Unmarshal([]byte(langs), &e.Langs)
-		err2 := json.Unmarshal([]byte(labels), &e.Labels)
+		var err2 error
+		e.Labels, err2 = decodeLabels(labels)
 		err3 := json.Unmarshal([]byte(blockedStr), &blocked)
 		c, err4 := decodeCentroid(cen, cenBin)
 		var err5 error
 		if len(membersBin) > 0 {
 			e.Members, err5 = decodeMembers(membersBin)
 		} else {
-			err5 = json.Unmarshal([]byte(members), &e.Members)
+			e.Members, err5 = decodeTextMembers(members)
 		}
 		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			rows.Close()
@@ -652,8 +700,8 @@ func decodeCentroid(s string, bin []byte) (*cluster.Centroid, error) {
 	if len(bin) > 0 {
 		return decodeCentroidState(bin)
 	}
-	var v cluster.Vector
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
+	v, err := decodeTextVector(s)
+	if err != nil {
 		return nil, err
 	}
 	c := cluster.NewCentroid()

@@ -2,9 +2,12 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"storyline/internal/cluster"
@@ -14,12 +17,14 @@ import (
 // a story (its centroid) is stored in a compact binary form rather than as
 // JSON: it is most of a store's bytes (an event's centroid and members took
 // some 55 KB as JSON) and every batch rewrites the centroids of the events
-// and stories it touched. Keys are stored sorted and front-coded (most
-// share a namespace prefix such as "t:de:"), weights as float32 bits, so a
-// decoded vector is exactly the one encoded.
+// and stories it touched. Keys are stored sorted, each as its difference
+// from the one before, weights as float32 bits, so a decoded vector is
+// exactly the one encoded.
 //
-// A blob starts with its format version; stateVersion is the only one.
-const stateVersion = 1
+// A blob starts with its format version. Version 1, written before keys
+// were hashed (cluster.Key), holds each key's text front-coded; it is
+// still read, each key hashed as it is read.
+const stateVersion = 2
 
 // errState is wrapped by every decoding error.
 var errState = errors.New("malformed clustering state")
@@ -139,18 +144,13 @@ func decodeMembers(b []byte) ([]cluster.Member, error) {
 	return ms, r.end()
 }
 
-// appendVector appends a vector, each key front-coded against the one
-// before (vectors are sorted by key, so most keys share a prefix with it).
+// appendVector appends a vector sorted by key, each key as its difference
+// from the one before.
 func appendVector(b []byte, v cluster.Vector) []byte {
 	b = binary.AppendUvarint(b, uint64(len(v)))
-	prev := ""
+	var prev cluster.Key
 	for _, e := range v {
-		shared := 0
-		for shared < len(prev) && shared < len(e.Key) && prev[shared] == e.Key[shared] {
-			shared++
-		}
-		b = binary.AppendUvarint(b, uint64(shared))
-		b = appendString(b, e.Key[shared:])
+		b = binary.AppendUvarint(b, uint64(e.Key-prev))
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(e.Weight))
 		prev = e.Key
 	}
@@ -163,16 +163,19 @@ func appendString(b []byte, s string) []byte {
 }
 
 // reader decodes a state blob, failing on anything out of bounds.
-type reader struct{ b []byte }
+type reader struct {
+	b       []byte
+	version byte
+}
 
 func stateReader(b []byte) (*reader, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: empty", errState)
 	}
-	if b[0] != stateVersion {
-		return nil, fmt.Errorf("%w: format version %d (this storyline reads %d; upgrade it)", errState, b[0], stateVersion)
+	if b[0] < 1 || b[0] > stateVersion {
+		return nil, fmt.Errorf("%w: format version %d (this storyline reads 1 to %d; upgrade it)", errState, b[0], stateVersion)
 	}
-	return &reader{b[1:]}, nil
+	return &reader{b: b[1:], version: b[0]}, nil
 }
 
 func (r *reader) end() error {
@@ -236,8 +239,38 @@ func (r *reader) string() (string, error) {
 	return s, nil
 }
 
-// vector reads a vector written by appendVector, in the order written.
+// vector reads a vector written by appendVector.
 func (r *reader) vector() (cluster.Vector, error) {
+	if r.version == 1 {
+		return r.textVector()
+	}
+	n, err := r.count(5) // key difference, weight
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	v := make(cluster.Vector, n)
+	var prev cluster.Key
+	for i := range v {
+		d, err := r.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 && d == 0 || uint64(prev)+d < uint64(prev) {
+			return nil, fmt.Errorf("%w: keys out of order", errState)
+		}
+		if len(r.b) < 4 {
+			return nil, fmt.Errorf("%w: truncated weight", errState)
+		}
+		prev += cluster.Key(d)
+		v[i] = cluster.Entry{Key: prev, Weight: math.Float32frombits(binary.LittleEndian.Uint32(r.b))}
+		r.b = r.b[4:]
+	}
+	return v, nil
+}
+
+// textVector reads a vector of format version 1 (keys as text) and hashes
+// its keys, sorting it again by key.
+func (r *reader) textVector() (cluster.Vector, error) {
 	n, err := r.count(6) // shared, length, weight
 	if err != nil || n == 0 {
 		return nil, err
@@ -267,9 +300,143 @@ func (r *reader) vector() (cluster.Vector, error) {
 			return nil, fmt.Errorf("%w: keys longer than the blob can hold", errState)
 		}
 		key := prev[:shared] + suffix
-		v[i] = cluster.Entry{Key: key, Weight: math.Float32frombits(binary.LittleEndian.Uint32(r.b))}
+		v[i] = cluster.Entry{Key: cluster.KeyOf(key), Weight: math.Float32frombits(binary.LittleEndian.Uint32(r.b))}
 		r.b = r.b[4:]
 		prev = key
 	}
-	return v, nil
+	return v.Sort(), nil
+}
+
+// dfVersion is the format version of a batch's document frequencies.
+const dfVersion = 1
+
+// encodeDFBatch encodes the document frequencies a batch added: its keys
+// in order, each as its difference from the one before, with its count
+// and language.
+func encodeDFBatch(d *cluster.DFBatch) []byte {
+	b := []byte{dfVersion}
+	b = binary.AppendUvarint(b, uint64(len(d.Keys)))
+	var prev cluster.Key
+	for _, kc := range d.Keys {
+		b = binary.AppendUvarint(b, uint64(kc.Key-prev))
+		b = binary.AppendUvarint(b, uint64(kc.N))
+		b = binary.AppendUvarint(b, uint64(kc.Lang))
+		prev = kc.Key
+	}
+	return b
+}
+
+// decodeDFBatch decodes document frequencies stored by encodeDFBatch.
+func decodeDFBatch(b []byte) ([]cluster.KeyCount, error) {
+	if len(b) == 0 || b[0] != dfVersion {
+		return nil, fmt.Errorf("%w: document frequencies of an unknown format", errState)
+	}
+	r := &reader{b: b[1:], version: b[0]}
+	n, err := r.count(3)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cluster.KeyCount, n)
+	var prev cluster.Key
+	for i := range out {
+		d, err := r.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 && d == 0 || uint64(prev)+d < uint64(prev) {
+			return nil, fmt.Errorf("%w: keys out of order", errState)
+		}
+		prev += cluster.Key(d)
+		c, err := r.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		l, err := r.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		if c > math.MaxInt32 || l > uint64(cluster.LangMany) {
+			return nil, fmt.Errorf("%w: count %d, language %d", errState, c, l)
+		}
+		out[i] = cluster.KeyCount{Key: prev, N: int32(c), Lang: cluster.Lang(l)}
+	}
+	return out, r.end()
+}
+
+// encodeLabels encodes an event's labels as a JSON object keyed by the
+// keys' decimal numbers.
+func encodeLabels(l map[cluster.Key]string) string {
+	m := make(map[string]string, len(l))
+	for k, v := range l {
+		m[strconv.FormatUint(uint64(k), 10)] = v
+	}
+	return jsonString(m)
+}
+
+// decodeLabels decodes an event's labels: keyed by the keys' numbers, or
+// by their text in rows written before keys were hashed (those keep only
+// the labels an event now keeps: of names, places and words).
+func decodeLabels(s string) (map[cluster.Key]string, error) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, err
+	}
+	out := make(map[cluster.Key]string, len(m))
+	for k, v := range m {
+		if strings.Contains(k, ":") {
+			if key := cluster.KeyOf(k); key.IsName() || key.IsTerm() {
+				out[key] = v
+			}
+			continue
+		}
+		n, err := strconv.ParseUint(k, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: label key %q", errState, k)
+		}
+		out[cluster.Key(n)] = v
+	}
+	return out, nil
+}
+
+// textEntry is a vector entry as rows written before migration 5 hold it,
+// in JSON, with its key as text.
+type textEntry struct {
+	Key    string
+	Weight float32
+}
+
+func hashVector(tv []textEntry) cluster.Vector {
+	v := make(cluster.Vector, len(tv))
+	for i, e := range tv {
+		v[i] = cluster.Entry{Key: cluster.KeyOf(e.Key), Weight: e.Weight}
+	}
+	return v.Sort()
+}
+
+// decodeTextVector decodes a vector stored as JSON before migration 5.
+func decodeTextVector(s string) (cluster.Vector, error) {
+	var tv []textEntry
+	if err := json.Unmarshal([]byte(s), &tv); err != nil {
+		return nil, err
+	}
+	return hashVector(tv), nil
+}
+
+// decodeTextMembers decodes members stored as JSON before migration 5.
+func decodeTextMembers(s string) ([]cluster.Member, error) {
+	var tm []struct {
+		ID        string        `json:"id"`
+		Lang      string        `json:"lang"`
+		Vec       []textEntry   `json:"vec"`
+		Date      time.Time     `json:"date"`
+		Mentioned []cluster.Day `json:"mentioned,omitempty"`
+	}
+	if err := json.Unmarshal([]byte(s), &tm); err != nil {
+		return nil, err
+	}
+	out := make([]cluster.Member, len(tm))
+	for i, m := range tm {
+		out[i] = cluster.Member{ID: m.ID, Lang: m.Lang, Vec: hashVector(m.Vec), Date: m.Date, Mentioned: m.Mentioned}
+	}
+	return out, nil
 }

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,12 +18,12 @@ import (
 
 func TestStateRoundTrip(t *testing.T) {
 	vec := cluster.Vector{
-		{Key: "#:314", Weight: 0.5},
-		{Key: "n:drmb", Weight: 2.25},
-		{Key: "t:hi:राष्ट्रपति", Weight: 1e-7},
-		{Key: "t:hi:राष्ट्रीय", Weight: 3},
-		{Key: "t:sq:presidenti", Weight: 0},
-	}
+		{Key: cluster.KeyOf("#:314"), Weight: 0.5},
+		{Key: cluster.KeyOf("n:drmb"), Weight: 2.25},
+		{Key: cluster.KeyOf("t:hi:राष्ट्रपति"), Weight: 1e-7},
+		{Key: cluster.KeyOf("t:hi:राष्ट्रीय"), Weight: 3},
+		{Key: cluster.KeyOf("t:sq:presidenti"), Weight: 0},
+	}.Sort()
 	tests := []struct {
 		name    string
 		members []cluster.Member
@@ -59,18 +62,19 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 func TestStateRejectsMalformed(t *testing.T) {
-	good := encodeMembers([]cluster.Member{{ID: "a", Lang: "en", Vec: cluster.Vector{{Key: "n:x", Weight: 1}, {Key: "n:xy", Weight: 2}}}})
+	good := encodeMembers([]cluster.Member{{ID: "a", Lang: "en", Vec: cluster.Vector{{Key: cluster.KeyOf("n:x"), Weight: 1}, {Key: cluster.KeyOf("n:xy"), Weight: 2}}}})
 	tests := []struct {
 		name string
 		b    []byte
 	}{
 		{"empty", nil},
-		{"unknown version", append([]byte{2}, good[1:]...)},
+		{"unknown version", append([]byte{stateVersion + 1}, good[1:]...)},
 		{"truncated", good[:len(good)-1]},
 		{"trailing bytes", append(append([]byte{}, good...), 0)},
 		{"count beyond the blob", []byte{stateVersion, 0xff, 0xff, 0xff, 0xff, 0x0f}},
 		{"bad date flag", []byte{stateVersion, 1, 1, 'a', 0, 7, 0, 0}},
-		{"prefix longer than the key before", []byte{stateVersion, 1, 0, 0, 0, 0, 1, 3, 1, 'x', 0, 0, 0, 0}},
+		{"keys out of order", []byte{stateVersion, 1, 1, 'a', 1, 'e', 0, 0, 2, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+		{"text keys: prefix longer than the key before", []byte{1, 1, 0, 0, 0, 0, 1, 3, 1, 'x', 0, 0, 0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,7 +85,7 @@ func TestStateRejectsMalformed(t *testing.T) {
 	}
 	// A long first key, then entries that each repeat it and add a byte:
 	// a few bytes apiece, they would decode to a megabyte of keys.
-	long := binary.AppendUvarint([]byte{stateVersion}, 1001)
+	long := binary.AppendUvarint([]byte{1}, 1001)
 	long = appendString(binary.AppendUvarint(long, 0), strings.Repeat("k", 1000))
 	long = append(long, 0, 0, 0, 0)
 	for i := range 1000 {
@@ -91,7 +95,7 @@ func TestStateRejectsMalformed(t *testing.T) {
 	if _, err := decodeCentroidState(long); !errors.Is(err, errState) {
 		t.Errorf("blob of %d bytes whose keys add up to a megabyte: err = %v", len(long), err)
 	}
-	if _, err := decodeCentroidState([]byte{stateVersion, 2, 0, 1, 'a', 0, 0, 0, 0, 5, 1, 'b', 0, 0, 0, 0}); !errors.Is(err, errState) {
+	if _, err := decodeCentroidState([]byte{1, 2, 0, 1, 'a', 0, 0, 0, 0, 5, 1, 'b', 0, 0, 0, 0}); !errors.Is(err, errState) {
 		t.Errorf("centroid whose second key shares 5 bytes with a 1-byte key: err = %v", err)
 	}
 }
@@ -101,7 +105,7 @@ func TestStateRejectsMalformed(t *testing.T) {
 // decoding again unchanged.
 func FuzzDecodeMembers(f *testing.F) {
 	f.Add(encodeMembers([]cluster.Member{{ID: "a1", Lang: "hi", Date: time.Date(2025, 10, 21, 0, 0, 0, 0, time.UTC),
-		Mentioned: []cluster.Day{{Year: 2025, Month: 10, Day: 20}}, Vec: cluster.Vector{{Key: "n:drmb", Weight: 1}, {Key: "n:drmp", Weight: 2}}}}))
+		Mentioned: []cluster.Day{{Year: 2025, Month: 10, Day: 20}}, Vec: cluster.Vector{{Key: cluster.KeyOf("n:drmb"), Weight: 1}, {Key: cluster.KeyOf("n:drmp"), Weight: 2}}}}))
 	f.Add([]byte{stateVersion, 0})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -144,17 +148,21 @@ func TestStateReadsJSONRows(t *testing.T) {
 		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE centroid = '[]' AND centroid_bin IS NOT NULL`).Scan(&n); err != nil || n != 2 {
 			t.Fatalf("%d events stored in binary form (%v), want 2", n, err)
 		}
-		for _, e := range b.Events {
-			if _, err := s.db.ExecContext(ctx, s.q(`UPDATE events SET centroid = ?, centroid_bin = NULL, members = ?, members_bin = NULL WHERE id = ?`),
-				jsonString(e.C.Entries()), jsonString(nonNil(e.Members)), e.ID); err != nil {
+		// As such rows hold them: keys as text, in JSON.
+		for id, st := range map[string][2]string{
+			"e_a1": {textVectorJSON("n:drmb", 2.0, "n:bdn", 1.5, "d:2025-10-20", 1.0),
+				`[{"id":"a1","lang":"en","vec":` + textVectorJSON("n:drmb", 2.0, "n:bdn", 1.5) +
+					`,"date":"2025-10-20T00:00:00Z","mentioned":[{"y":2025,"m":10,"d":20}]},` +
+					`{"id":"a2","lang":"sq","vec":` + textVectorJSON("n:drmb", 1.0) + `,"date":"0001-01-01T00:00:00Z"}]`},
+			"e_a3": {textVectorJSON("n:drmb", 1.0, "t:en:summit", 1.0), `[]`},
+		} {
+			if _, err := s.db.ExecContext(ctx, s.q(`UPDATE events SET centroid = ?, centroid_bin = NULL, members = ?, members_bin = NULL, labels = '{"n:drmb":"Trump","d:2025-10-20":"2025-10-20"}' WHERE id = ?`),
+				st[0], st[1], id); err != nil {
 				t.Fatal(err)
 			}
 		}
-		for _, st := range b.Stories {
-			if _, err := s.db.ExecContext(ctx, s.q(`UPDATE stories SET centroid = ?, centroid_bin = NULL WHERE id = ?`),
-				jsonString(st.C.Entries()), st.ID); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := s.db.ExecContext(ctx, `UPDATE stories SET centroid = '`+textVectorJSON("n:drmb", 1.0)+`', centroid_bin = NULL`); err != nil {
+			t.Fatal(err)
 		}
 		fromJSON, err := s.LoadState(ctx)
 		if err != nil {
@@ -181,5 +189,73 @@ func TestStateReadsJSONRows(t *testing.T) {
 		if got := binary.Events[0].Members; len(got) != 2 || got[1].ID != "a2" || got[0].Mentioned[0].Day != 20 {
 			t.Errorf("members read back as %+v", got)
 		}
+		// Labels keyed by text are keyed by the text's key; an event keeps
+		// the labels of names, places and words only.
+		if l := fromJSON.Events[0].Labels; len(l) != 1 || l[cluster.KeyOf("n:drmb")] != "Trump" {
+			t.Errorf("labels of a row keyed by text: %v", l)
+		}
 	})
+}
+
+// textVectorJSON writes "key", weight pairs as a vector was stored in JSON
+// before keys were hashed.
+func textVectorJSON(kv ...any) string {
+	var parts []string
+	for i := 0; i < len(kv); i += 2 {
+		parts = append(parts, fmt.Sprintf(`{"Key":%q,"Weight":%v}`, kv[i], kv[i+1]))
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// appendTextVector writes a vector in state format version 1: keys as
+// text, sorted, front-coded.
+func appendTextVector(b []byte, kv ...any) []byte {
+	type entry struct {
+		k string
+		w float32
+	}
+	var es []entry
+	for i := 0; i < len(kv); i += 2 {
+		es = append(es, entry{kv[i].(string), float32(kv[i+1].(float64))})
+	}
+	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.k, b.k) })
+	b = binary.AppendUvarint(b, uint64(len(es)))
+	prev := ""
+	for _, e := range es {
+		n := 0
+		for n < len(prev) && n < len(e.k) && prev[n] == e.k[n] {
+			n++
+		}
+		b = binary.AppendUvarint(b, uint64(n))
+		b = appendString(b, e.k[n:])
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(e.w))
+		prev = e.k
+	}
+	return b
+}
+
+// TestStateReadsTextKeys: blobs of format version 1 (keys as text) read
+// back as the vectors of hashed keys that version 2 holds.
+func TestStateReadsTextKeys(t *testing.T) {
+	old := appendTextVector([]byte{1}, "n:drmb", 2.0, "t:hi:राष्ट्रपति", 0.5, "#:314", 1.0)
+	c, err := decodeCentroidState(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := vec("n:drmb", 2.0, "t:hi:राष्ट्रपति", 0.5, "#:314", 1.0)
+	if got := c.Entries(); !reflect.DeepEqual(got, want) {
+		t.Errorf("version 1 centroid read as %v, want %v", got, want)
+	}
+	again, err := decodeCentroidState(encodeCentroid(c))
+	if err != nil || !reflect.DeepEqual(again.Entries(), want) {
+		t.Errorf("re-encoded as version 2: %v %v", again, err)
+	}
+	m := []byte{1, 1}
+	m = appendString(appendString(m, "a1"), "hi")
+	m = append(m, 0, 0)
+	m = appendTextVector(m, "n:drmb", 1.0, "d:2025-10-20", 1.0)
+	ms, err := decodeMembers(m)
+	if err != nil || len(ms) != 1 || ms[0].ID != "a1" || !reflect.DeepEqual(ms[0].Vec, vec("n:drmb", 1.0, "d:2025-10-20", 1.0)) {
+		t.Errorf("version 1 members read as %+v, %v", ms, err)
+	}
 }

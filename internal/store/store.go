@@ -107,17 +107,9 @@ type Batch struct {
 	Links    map[string]cluster.StoryLink
 	Stories  []*cluster.Story
 	SLabels  map[string]string // story id → label
-	// Dates of earlier articles that the batch inferred (id → date).
-	DFDelta map[string]int
-	// KeyLang is the language each key of DFDelta was seen in within the
-	// batch, or "*" for several.
-	KeyLang map[string]string
-	// NDocs is how many documents the batch adds to the document count
-	// (the articles counted in DFDelta). The store adds it to its count
-	// rather than overwriting it, so that writers not clustering under
-	// one lock (a server beside an ingest on one SQLite file) do not
-	// undo each other's counts.
-	NDocs int
+	// DF is what the batch added to the document frequencies; nil when
+	// it added nothing (a correction, a batch of copies).
+	DF *cluster.DFBatch
 	// Signatures holds the near-duplicate signature (neardup.Signature,
 	// binary form) of each new article, by id.
 	Signatures map[string][]byte
@@ -134,10 +126,10 @@ type Batch struct {
 type State struct {
 	Events  []*cluster.Event
 	Stories []*cluster.Story
-	DF      map[string]int
-	// KeyLang is the language each key was seen in, or "*" for several.
-	KeyLang map[string]string
-	NDocs   int
+	// DF are the document frequencies of the latest batches, oldest first:
+	// those whose articles number cluster.DFWindow (LoadState,
+	// LoadRecentState) or those committed since a version (Changes).
+	DF []*cluster.DFBatch
 	// Version is the store version the state is at least as new as: every
 	// commit raises it by one (see Syncer).
 	Version int64
@@ -179,8 +171,8 @@ type Store interface {
 // state of the recent past only: the events whose latest date lies within
 // events of the newest date (as the clusterer reckons it from the latest
 // articles' dates) or that have no date, the stories within stories of it
-// and those of the events read, and the document frequencies of keys
-// counted more than once or held by an event read. That is what the
+// and those of the events read, and the document frequencies of the
+// window (cluster.DFWindow). That is what the
 // clusterer keeps in memory after eviction and pruning anyway, so a
 // writer starting on a big store does not read all of it first.
 type RecentLoader interface {
@@ -206,8 +198,9 @@ type Syncer interface {
 	// Version returns the store version: every commit raises it.
 	Version(ctx context.Context) (int64, error)
 	// Changes returns the clustering state committed after version since:
-	// the events, stories and document frequencies that changed (with
-	// their whole current values), the document count and the version.
+	// the events and stories that changed (with their whole current
+	// values), the document frequencies of the batches committed since,
+	// and the version.
 	Changes(ctx context.Context, since int64) (*State, error)
 }
 

@@ -25,6 +25,8 @@ var migrationsSync = []string{
 	// 2002: the member vectors an event compares articles with, so that a
 	// restarted or second writer clusters as the first one would.
 	`ALTER TABLE events ADD COLUMN members TEXT NOT NULL DEFAULT '[]'`,
+	// 2003: the df table, whose counts migration 8 moved to df_batches.
+	`DROP TABLE df`,
 }
 
 // migrateSync applies the multi-writer migrations not yet applied.
