@@ -70,8 +70,11 @@ type Event struct {
 	DateSum  float64
 	DateN    int
 	Min, Max time.Time
-	// Labels gives the names, places and words of the centroid a readable
-	// form: the first spelling seen in a cased script, else the first.
+	// Labels gives the names and places of the centroid a readable form:
+	// the first spelling seen in a cased script, else the first. Words,
+	// dates and numbers are labelled from the article they are shared
+	// with; an event keeping a label for each of its words took more
+	// memory and store than its centroid.
 	Labels map[Key]string
 	// Dirty marks events changed since they were last stored.
 	Dirty bool
@@ -94,6 +97,15 @@ type Event struct {
 	// starting on a big store reads the undated events that are recent,
 	// not all of them.
 	Touched time.Time
+
+	// rev changes whenever what an article's score against the event
+	// depends on does (its members, its date): the score cache (score)
+	// holds a score for the rev it was computed at.
+	rev uint64
+	// rankGen and rankHits accumulate the event's hits in rank without a
+	// map: rankHits counts for the rank call numbered rankGen.
+	rankGen  uint64
+	rankHits float64
 }
 
 // Member is one article's vector kept in its event for comparison.
@@ -195,6 +207,11 @@ type Clusterer struct {
 	probs map[pairKey]float64
 	// sel caches selectiveOf during Add.
 	sel map[*Entry][]selKey
+	// scores caches score during Add: an article meets the same events,
+	// unchanged, in every pass.
+	scores map[scoreKey]scoreVal
+	// revs numbers event changes (Event.rev); rankGen numbers rank calls.
+	revs, rankGen uint64
 	// serial turns prescore off (tests compare the two).
 	serial bool
 }
@@ -365,7 +382,8 @@ func (c *Clusterer) Add(docs []*Doc) ([]Assignment, []StoryLink) {
 	c.pw = &pw
 	c.probs = map[pairKey]float64{}
 	c.sel = map[*Entry][]selKey{}
-	defer func() { c.flags, c.pw, c.probs, c.sel = nil, nil, nil, nil }()
+	c.scores = map[scoreKey]scoreVal{}
+	defer func() { c.flags, c.pw, c.probs, c.sel, c.scores = nil, nil, nil, nil, nil }()
 	weighted := make([]Vector, len(docs))
 	for i, d := range docs {
 		weighted[i] = c.weigh(d.Vec)
@@ -572,6 +590,7 @@ func (c *Clusterer) leave(e *Event, d *Doc, v Vector) {
 		}
 	}
 	e.N--
+	c.changed(e)
 	if e.Langs[d.Lang]--; e.Langs[d.Lang] <= 0 {
 		delete(e.Langs, d.Lang)
 	}
@@ -656,6 +675,7 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 	e.N++
 	e.Langs[d.Lang]++
 	e.Touched = c.Newest
+	c.changed(e)
 	if !d.Date.IsZero() {
 		day := float64(dayNumber(d.Date))
 		e.DateSum += day
@@ -673,7 +693,7 @@ func (c *Clusterer) join(e *Event, d *Doc, v Vector) {
 	if len(d.Labels) == len(d.Vec) {
 		for i, en := range d.Vec {
 			l := d.Labels[i]
-			if l == "" || !(en.Key.IsName() || en.Key.IsTerm()) {
+			if l == "" || !en.Key.IsName() {
 				continue
 			}
 			// A Latin or other cased spelling reads for more users than
@@ -749,29 +769,67 @@ func (c *Clusterer) candidates(d *Doc, v Vector) []candidate {
 // rank returns the events on the posting lists of an article's selective
 // keys that lie inside its time window, the most promising first.
 func (c *Clusterer) rank(d *Doc, sel []selKey) []candidate {
-	hits := map[*Event]float64{}
-	// An event is in the window when its date span comes within
-	// WindowDays of the article's date (or either is undated).
+	// The hits are summed on the events themselves: a map per call was
+	// a good part of the search.
+	c.rankGen++
+	gen := c.rankGen
+	var out []candidate
+	c.eachInWindow(d, sel, func(e *Event, w float64) {
+		if e.rankGen != gen {
+			e.rankGen, e.rankHits = gen, 0
+			out = append(out, candidate{e: e})
+		}
+		e.rankHits += w
+	})
+	for i := range out {
+		out[i].hits = out[i].e.rankHits
+	}
+	return c.best(out)
+}
+
+// rankShared is rank for callers that run at once (prescore's workers),
+// with a map of their own.
+func (c *Clusterer) rankShared(d *Doc, sel []selKey, hits map[*Event]float64) []candidate {
+	clear(hits)
+	var out []candidate
+	c.eachInWindow(d, sel, func(e *Event, w float64) {
+		if _, ok := hits[e]; !ok {
+			out = append(out, candidate{e: e})
+		}
+		hits[e] += w
+	})
+	for i := range out {
+		out[i].hits = hits[out[i].e]
+	}
+	return c.best(out)
+}
+
+// eachInWindow calls fn for every live event on the lists of the selective
+// keys whose date span lies within the article's window (or either is
+// undated), with the key's weight, once per list the event is on.
+func (c *Clusterer) eachInWindow(d *Doc, sel []selKey, fn func(*Event, float64)) {
 	dated := !d.Date.IsZero()
 	win := time.Duration(c.W.WindowDays * float64(24*time.Hour))
 	lo, hi := d.Date.Add(-win), d.Date.Add(win)
 	for _, en := range sel {
+		w := float64(en.Weight)
 		for _, e := range en.p.events {
-			// The time window first: it is cheaper than the map lookup,
-			// and most events of a busy key's list are out of it.
+			// The time window first: it is cheaper, and most events of a
+			// busy key's list are out of it.
 			if dated && !e.Min.IsZero() && (e.Min.After(hi) || e.Max.Before(lo)) {
 				continue
 			}
 			if e.N == 0 {
 				continue // emptied: merged away or retired
 			}
-			hits[e] += float64(en.Weight)
+			fn(e, w)
 		}
 	}
-	out := make([]candidate, 0, len(hits))
-	for e, h := range hits {
-		out = append(out, candidate{e, h})
-	}
+}
+
+// best orders candidates, the most hits first (then by id), and keeps
+// MaxCandidates of them.
+func (c *Clusterer) best(out []candidate) []candidate {
 	slices.SortFunc(out, func(a, b candidate) int {
 		if n := cmp.Compare(b.hits, a.hits); n != 0 {
 			return n
@@ -786,32 +844,68 @@ func (c *Clusterer) rank(d *Doc, sel []selKey) []candidate {
 
 // score is the similarity of a document to an event: the mean of the pair
 // model's probabilities for the (up to) TopK most similar members. It
-// returns the most similar member too, for evidence.
+// returns the most similar member too, for evidence. During Add a score
+// is cached until the event changes.
 func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, *Member) {
-	var buf [maxMembers]float64
-	probs := buf[:0]
+	var key scoreKey
+	if c.scores != nil && len(v) > 0 {
+		key = scoreKey{&v[0], e}
+		if sv, ok := c.scores[key]; ok && sv.rev == e.rev {
+			if sv.best < 0 {
+				return 0, nil
+			}
+			return sv.score, &e.Members[sv.best]
+		}
+	}
 	pw := c.pairWeights()
 	da := PairSide{Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned}
 	fa := c.packOf(v)
-	best, bestP := -1, -1.0
-	for i := range e.Members {
-		m := &e.Members[i]
-		if m.ID == d.ID {
-			continue // an article is not compared with itself
-		}
-		db := c.memberSide(m, e)
+	sc, best := c.eventScore(d.ID, e, func(m *Member, db PairSide) float64 {
 		p, ok := c.cachedProb(v, m.Vec, db.Date)
 		if !ok {
 			p = pw.prob(c.pairFeatures(da, db, fa, c.packOf(m.Vec)))
 			c.cacheProb(v, m.Vec, db.Date, p)
 		}
+		return p
+	})
+	if c.scores != nil && len(v) > 0 {
+		c.scores[key] = scoreVal{rev: e.rev, score: sc, best: int32(best)}
+	}
+	if best < 0 {
+		return 0, nil
+	}
+	return sc, &e.Members[best]
+}
+
+// eventScore is score given the pair probability of the article with a
+// member (standing at the date db gives): the mean of the TopK highest,
+// and the index of the most similar member (-1 when none was compared).
+func (c *Clusterer) eventScore(docID string, e *Event, prob func(m *Member, db PairSide) float64) (float64, int) {
+	var buf [maxMembers]float64
+	probs := buf[:0]
+	best, bestP := -1, -1.0
+	var evDate time.Time
+	for i := range e.Members {
+		m := &e.Members[i]
+		if m.ID == docID {
+			continue // an article is not compared with itself
+		}
+		db := PairSide{Lang: m.Lang, Vec: m.Vec, Date: m.Date, Mentioned: m.Mentioned}
+		if db.Date.IsZero() {
+			// An undated member stands at its event's date.
+			if evDate.IsZero() {
+				evDate = e.Date()
+			}
+			db.Date = evDate
+		}
+		p := prob(m, db)
 		probs = append(probs, p)
 		if p > bestP {
 			best, bestP = i, p
 		}
 	}
 	if best < 0 {
-		return 0, nil
+		return 0, -1
 	}
 	slices.SortFunc(probs, func(a, b float64) int { return cmp.Compare(b, a) })
 	k := min(len(probs), max(1, c.W.TopK))
@@ -819,7 +913,28 @@ func (c *Clusterer) score(d *Doc, v Vector, e *Event) (float64, *Member) {
 	for _, p := range probs[:k] {
 		sum += p
 	}
-	return sum / float64(k), &e.Members[best]
+	return sum / float64(k), best
+}
+
+// scoreKey identifies a score cached during Add: an article's weighted
+// vector (by its first entry; vectors do not change during Add) and an
+// event; scoreVal is the score with the event's rev it holds for.
+type scoreKey struct {
+	v *Entry
+	e *Event
+}
+
+type scoreVal struct {
+	rev   uint64
+	score float64
+	best  int32
+}
+
+// changed notes that what an article's score against e depends on has
+// changed.
+func (c *Clusterer) changed(e *Event) {
+	c.revs++
+	e.rev = c.revs
 }
 
 // evidence returns the components of the pair of d and its most similar

@@ -7,15 +7,18 @@ import (
 	"sync/atomic"
 )
 
-// prescore computes, on all cores, the pair probabilities of every article
-// of a batch with the members of the events the index offers it as the
-// batch begins, and puts them in the Add caches. These comparisons are most
+// prescore computes, on all cores, the scores of every article of a batch
+// against the events the index offers it as the batch begins (and the pair
+// probabilities with their members they come from), and puts them in the
+// Add caches. These comparisons are most
 // of what assign does, one article after another; assign then finds them
 // cached. Nothing else changes: a probability depends only on the two
 // vectors, their languages and dates, the document frequencies and the
 // key languages, none of which change during Add, and the passes decide
 // exactly as before (an event that grew or moved during the batch is
-// compared again, under a key the prescored pair does not match).
+// scored again: its rev no longer matches; a member whose date moved with
+// its event's is compared again, under a key the prescored pair does not
+// match).
 //
 // It only reads the clusterer's state; each worker has caches of its own,
 // merged at the end.
@@ -26,8 +29,9 @@ func (c *Clusterer) prescore(docs []*Doc, weighted []Vector) {
 	}
 	pw := c.pairWeights()
 	type result struct {
-		probs map[pairKey]float64
-		packs map[*Entry]packed
+		probs  map[pairKey]float64
+		packs  map[*Entry]packed
+		scores map[scoreKey]scoreVal
 	}
 	results := make([]result, workers)
 	var next atomic.Int64
@@ -36,7 +40,7 @@ func (c *Clusterer) prescore(docs []*Doc, weighted []Vector) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := result{probs: map[pairKey]float64{}, packs: map[*Entry]packed{}}
+			r := result{probs: map[pairKey]float64{}, packs: map[*Entry]packed{}, scores: map[scoreKey]scoreVal{}}
 			packOf := func(v Vector) packed {
 				p, ok := r.packs[&v[0]]
 				if !ok {
@@ -45,6 +49,7 @@ func (c *Clusterer) prescore(docs []*Doc, weighted []Vector) {
 				}
 				return p
 			}
+			hits := map[*Event]float64{}
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(docs) {
@@ -56,21 +61,23 @@ func (c *Clusterer) prescore(docs []*Doc, weighted []Vector) {
 				}
 				da := PairSide{Lang: d.Lang, Vec: v, Date: d.Date, Mentioned: d.Mentioned}
 				fa := packOf(v)
-				for _, cand := range c.rank(d, c.peekSelective(v)) {
+				for _, cand := range c.rankShared(d, c.peekSelective(v), hits) {
 					if cand.e.Blocked[d.ID] {
 						continue
 					}
-					for j := range cand.e.Members {
-						m := &cand.e.Members[j]
-						if m.ID == d.ID || len(m.Vec) == 0 {
-							continue
+					sc, best := c.eventScore(d.ID, cand.e, func(m *Member, db PairSide) float64 {
+						if len(m.Vec) == 0 {
+							return pw.prob(c.pairFeatures(da, db, fa, packed{}))
 						}
-						db := c.memberSide(m, cand.e)
 						k := pairKey{&v[0], &m.Vec[0], dayKey(db.Date)}
-						if _, ok := r.probs[k]; !ok {
-							r.probs[k] = pw.prob(c.pairFeatures(da, db, fa, packOf(m.Vec)))
+						p, ok := r.probs[k]
+						if !ok {
+							p = pw.prob(c.pairFeatures(da, db, fa, packOf(m.Vec)))
+							r.probs[k] = p
 						}
-					}
+						return p
+					})
+					r.scores[scoreKey{&v[0], cand.e}] = scoreVal{rev: cand.e.rev, score: sc, best: int32(best)}
 				}
 			}
 			results[w] = r
@@ -79,6 +86,7 @@ func (c *Clusterer) prescore(docs []*Doc, weighted []Vector) {
 	wg.Wait()
 	for _, r := range results {
 		maps.Copy(c.probs, r.probs)
+		maps.Copy(c.scores, r.scores)
 		if c.flags != nil {
 			maps.Copy(c.flags, r.packs)
 		}

@@ -51,6 +51,7 @@ func (c *Clusterer) Merge(stories []*Story, events []*Event, batches []*DFBatch)
 		prevStory := old.StoryID
 		*old = *e
 		old.Dirty = false
+		c.changed(old)
 		if prevStory != old.StoryID {
 			if s := c.Stories[prevStory]; s != nil {
 				for i, m := range s.Events {

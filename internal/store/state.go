@@ -375,7 +375,7 @@ func encodeLabels(l map[cluster.Key]string) string {
 
 // decodeLabels decodes an event's labels: keyed by the keys' numbers, or
 // by their text in rows written before keys were hashed (those keep only
-// the labels an event now keeps: of names, places and words).
+// the labels an event now keeps: of names and places).
 func decodeLabels(s string) (map[cluster.Key]string, error) {
 	var m map[string]string
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
@@ -384,7 +384,7 @@ func decodeLabels(s string) (map[cluster.Key]string, error) {
 	out := make(map[cluster.Key]string, len(m))
 	for k, v := range m {
 		if strings.Contains(k, ":") {
-			if key := cluster.KeyOf(k); key.IsName() || key.IsTerm() {
+			if key := cluster.KeyOf(k); key.IsName() {
 				out[key] = v
 			}
 			continue

@@ -190,7 +190,7 @@ func TestStateReadsJSONRows(t *testing.T) {
 			t.Errorf("members read back as %+v", got)
 		}
 		// Labels keyed by text are keyed by the text's key; an event keeps
-		// the labels of names, places and words only.
+		// the labels of names and places only.
 		if l := fromJSON.Events[0].Labels; len(l) != 1 || l[cluster.KeyOf("n:drmb")] != "Trump" {
 			t.Errorf("labels of a row keyed by text: %v", l)
 		}
