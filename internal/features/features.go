@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -71,7 +72,9 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		rec.Date = date.Format(time.DateOnly)
 	}
 
-	var b docBuilder
+	x := scratchPool.Get().(*scratch)
+	defer x.release()
+	b := &x.b
 	add := b.add
 
 	// The headline and lead say what an article is about; later
@@ -129,6 +132,7 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		lang = "und"
 	}
 	langKey := cluster.LangOf(lang)
+	stop := textproc.Stopwords(lang)
 	seenNum := map[string]bool{}
 	leadEnd := len(text) - len(a.Text) + len(lead)
 	for _, w := range textproc.Words(text) {
@@ -136,30 +140,82 @@ func Extract(a *article.Article) (*Record, *cluster.Doc) {
 		if w.Start < leadEnd {
 			weight = LeadBoost
 		}
-		if w.Script == textproc.ScriptNumeric {
-			if n, ok := number(w.Text); ok {
-				if !seenNum[n] {
-					rec.Numbers = append(rec.Numbers, n)
-					seenNum[n] = true
-				}
-				add(cluster.MakeKey(cluster.NSNumber, 0, n), 1, n)
+		// Articles repeat their words; each distinct form is looked at once.
+		t, ok := x.terms[w.Text]
+		if !ok {
+			t = x.term(w, lang, langKey, stop)
+			x.terms[w.Text] = t
+		}
+		switch t.kind {
+		case termNumber:
+			if !seenNum[t.label] {
+				rec.Numbers = append(rec.Numbers, t.label)
+				seenNum[t.label] = true
 			}
-			continue
+			add(t.key, 1, t.label)
+		case termWord:
+			add(t.key, weight, t.label)
 		}
-		lw := textproc.Lower(w.Text)
-		if len([]rune(lw)) < 2 || textproc.IsStopword(lang, lw) {
-			continue
-		}
-		stem := textproc.Stem(lang, lw)
-		add(cluster.MakeKey(cluster.NSTerm, langKey, stem), weight, lw)
 	}
 	vec, labels := b.done()
 	return rec, &cluster.Doc{ID: a.ID, Lang: a.Lang, Date: date, Vec: vec, Labels: labels, Mentioned: mentioned}
 }
 
-// docBuilder collects an article's features with their labels.
+// scratch is the working memory of one Extract call, pooled so that its
+// maps and slices keep their capacity from one article to the next.
+type scratch struct {
+	b     docBuilder
+	terms map[string]term
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{
+		b:     docBuilder{index: make(map[cluster.Key]int32, 512)},
+		terms: make(map[string]term, 512),
+	}
+}}
+
+// release drops the references into the article and returns x to the pool.
+func (x *scratch) release() {
+	x.b.reset()
+	clear(x.terms)
+	scratchPool.Put(x)
+}
+
+// Kinds of term.
+const (
+	termSkip   = iota // too short, a stopword, or a number of one digit
+	termWord          // a word stem
+	termNumber        // a normalised number
+)
+
+// term is what a word as written contributes.
+type term struct {
+	kind  int
+	key   cluster.Key
+	label string // the lower-cased word, or the normalised number
+}
+
+// term works out what the word w contributes in language lang.
+func (x *scratch) term(w textproc.Word, lang string, langKey cluster.Lang, stop textproc.StopwordSet) term {
+	if w.Script == textproc.ScriptNumeric {
+		if n, ok := number(w.Text); ok {
+			return term{termNumber, cluster.MakeKey(cluster.NSNumber, 0, n), n}
+		}
+		return term{kind: termSkip}
+	}
+	lw := textproc.Lower(w.Text)
+	if utf8.RuneCountInString(lw) < 2 || stop.Has(lw) {
+		return term{kind: termSkip}
+	}
+	return term{termWord, cluster.MakeKey(cluster.NSTerm, langKey, textproc.Stem(lang, lw)), lw}
+}
+
+// docBuilder collects an article's features with their labels, merging
+// the entries of one key as they come.
 type docBuilder struct {
-	e []labeled
+	e     []labeled
+	index map[cluster.Key]int32 // position of each key in e
 }
 
 type labeled struct {
@@ -167,28 +223,36 @@ type labeled struct {
 	label string
 }
 
+// add sums w into the key's entry; the key's label is the first non-empty
+// one given.
 func (b *docBuilder) add(key cluster.Key, w float32, label string) {
+	if i, ok := b.index[key]; ok {
+		e := &b.e[i]
+		e.Weight += w
+		if e.label == "" {
+			e.label = label
+		}
+		return
+	}
+	b.index[key] = int32(len(b.e))
 	b.e = append(b.e, labeled{cluster.Entry{Key: key, Weight: w}, label})
 }
 
-// done returns the vector, sorted by key with the weights of a key
-// summed, and each key's label: the first one given.
+// done returns the vector, sorted by key, and each key's label.
 func (b *docBuilder) done() (cluster.Vector, []string) {
-	slices.SortStableFunc(b.e, func(x, y labeled) int { return cmp.Compare(x.Key, y.Key) })
-	vec := make(cluster.Vector, 0, len(b.e))
-	labels := make([]string, 0, len(b.e))
-	for _, e := range b.e {
-		if n := len(vec); n > 0 && vec[n-1].Key == e.Key {
-			vec[n-1].Weight += e.Weight
-			if labels[n-1] == "" {
-				labels[n-1] = e.label
-			}
-			continue
-		}
-		vec = append(vec, e.Entry)
-		labels = append(labels, e.label)
+	slices.SortFunc(b.e, func(x, y labeled) int { return cmp.Compare(x.Key, y.Key) })
+	vec := make(cluster.Vector, len(b.e))
+	labels := make([]string, len(b.e))
+	for i, e := range b.e {
+		vec[i], labels[i] = e.Entry, e.label
 	}
 	return vec, labels
+}
+
+func (b *docBuilder) reset() {
+	clear(b.e)
+	b.e = b.e[:0]
+	clear(b.index)
 }
 
 // latestYear returns the latest year from 1900 up to the current one that
